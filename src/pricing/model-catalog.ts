@@ -1,0 +1,225 @@
+/**
+ * The model catalogue, cached: /models fetched through a function parameter, kept for `ttlMs`,
+ * then refreshed in the background while the old catalogue keeps answering (stale-while-
+ * revalidate). One refresh at a time; a failed (or empty) refresh keeps the last good catalogue.
+ * An unknown model is `undefined`, so the caller records its cost as unknown, never as 0.
+ */
+import type { Clock } from '../shared/clock.ts';
+import type { EndpointInfo, ModelArchitecture, ModelInfo } from './model-info.ts';
+import { type Pricing, parsePricing } from './pricing-schema.ts';
+import { createSwrCell, type SwrCell, type SwrCellStatus } from './swr-cell.ts';
+
+export interface CatalogModel {
+  /** The catalogue id that answered (the base id for a resolved variant). */
+  readonly id: string;
+  /** The id asked for. */
+  readonly requestedId: string;
+  /** A `:variant` suffix resolved to its base model's entry ("nitro", "online", "floor"…). */
+  readonly variant?: string;
+  /** `undefined` when the catalogue's pricing could not be read (see pricingError). */
+  readonly pricing: Pricing | undefined;
+  readonly pricingError?: string;
+  readonly contextLength: number | null;
+  /** top_provider.max_completion_tokens: a ceiling on output tokens, when known. */
+  readonly maxCompletionTokens: number | null;
+  readonly architecture?: ModelArchitecture | null;
+}
+
+export interface PriceQuote {
+  readonly modelId: string;
+  readonly pricing: Pricing;
+  /** 'endpoint': the named provider's own price; 'model': the model-level (top provider) price. */
+  readonly source: 'endpoint' | 'model';
+  /** The endpoint's provider name, for source 'endpoint'. */
+  readonly provider?: string;
+}
+
+export interface ModelCatalogOptions {
+  readonly listModels: (signal?: AbortSignal) => Promise<readonly ModelInfo[]>;
+  readonly clock: Pick<Clock, 'now'>;
+  readonly ttlMs: number;
+  /** After a failed load, wait this long before a read starts another; default min(ttlMs, 30 s). */
+  readonly retryMs?: number;
+  /** /models/{id}/endpoints, fetched lazily per model by `priceFor` with a provider name. */
+  readonly listEndpoints?: (modelId: string, signal?: AbortSignal) => Promise<readonly EndpointInfo[]>;
+  /** Default: ttlMs. */
+  readonly endpointsTtlMs?: number;
+}
+
+export interface ModelCatalogStatus extends SwrCellStatus {
+  readonly models: number;
+}
+
+export interface ModelCatalog {
+  /** The model (loading the catalogue on first use); `undefined` when unknown or unavailable. */
+  get(modelId: string): Promise<CatalogModel | undefined>;
+  /** Like get, but never waits: `undefined` until the catalogue is loaded. */
+  peek(modelId: string): CatalogModel | undefined;
+  /** Pricing for an estimate: the provider's endpoint price when known, else the model's. */
+  priceFor(modelId: string, providerName?: string): Promise<PriceQuote | undefined>;
+  /** Per-endpoint pricing obtained elsewhere (/models/{id}/endpoints). */
+  setEndpoints(modelId: string, endpoints: readonly EndpointInfo[]): void;
+  /** Reloads now (joining a reload in flight); rejects when it fails, keeping the last good one. */
+  refresh(): Promise<void>;
+  status(): ModelCatalogStatus;
+  close(): void;
+}
+
+type Entry = Omit<CatalogModel, 'requestedId' | 'variant'>;
+type Index = ReadonlyMap<string, Entry>;
+
+interface EndpointEntry {
+  readonly providerName: string;
+  readonly keys: readonly string[];
+  readonly pricing: Pricing | undefined;
+}
+
+function finiteOrNull(value: number | null | undefined): number | null {
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+}
+
+function toEntry(model: ModelInfo): Entry {
+  const common = {
+    id: model.id,
+    contextLength: finiteOrNull(model.context_length ?? model.top_provider?.context_length),
+    maxCompletionTokens: finiteOrNull(model.top_provider?.max_completion_tokens),
+    architecture: model.architecture,
+  };
+  try {
+    return { ...common, pricing: parsePricing(model.pricing, model.id) };
+  } catch (error) {
+    return {
+      ...common,
+      pricing: undefined,
+      pricingError: error instanceof Error ? error.message : String(error),
+    };
+  }
+}
+
+function buildIndex(models: readonly ModelInfo[]): Index {
+  const index = new Map<string, Entry>();
+  const slugs: [string, Entry][] = [];
+  for (const model of models) {
+    if (typeof model?.id !== 'string' || model.id === '') continue;
+    const entry = toEntry(model);
+    index.set(model.id, entry);
+    if (typeof model.canonical_slug === 'string' && model.canonical_slug)
+      slugs.push([model.canonical_slug, entry]);
+  }
+  for (const [slug, entry] of slugs) if (!index.has(slug)) index.set(slug, entry);
+  return index;
+}
+
+/**
+ * Exact id first. Otherwise a `:variant` suffix falls back to the base model, except `:free`,
+ * which is a model of its own (priced 0): a missing `:free` entry is unknown, not the paid price.
+ */
+function lookup(index: Index, modelId: string): CatalogModel | undefined {
+  const exact = index.get(modelId);
+  if (exact) return { ...exact, requestedId: modelId };
+  const match = /^(.+):([A-Za-z0-9._-]+)$/.exec(modelId);
+  if (!match?.[1] || !match[2] || match[2] === 'free') return undefined;
+  const base = index.get(match[1]);
+  return base ? { ...base, requestedId: modelId, variant: match[2] } : undefined;
+}
+
+function providerKey(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9]/g, '');
+}
+
+function toEndpointEntries(endpoints: readonly EndpointInfo[], modelId: string): EndpointEntry[] {
+  return endpoints.flatMap((endpoint) => {
+    const names = [endpoint.provider_name, endpoint.tag, endpoint.tag?.split('/')[0]].filter(
+      (name): name is string => typeof name === 'string' && name !== '',
+    );
+    const providerName = names[0];
+    if (providerName === undefined) return [];
+    let pricing: Pricing | undefined;
+    try {
+      pricing = parsePricing(endpoint.pricing, `${modelId} via ${providerName}`);
+    } catch {
+      pricing = undefined;
+    }
+    return [{ providerName, keys: names.map(providerKey), pricing }];
+  });
+}
+
+export function createModelCatalog(options: ModelCatalogOptions): ModelCatalog {
+  const { clock, listEndpoints } = options;
+  const catalogue: SwrCell<Index> = createSwrCell({
+    clock,
+    ttlMs: options.ttlMs,
+    ...(options.retryMs === undefined ? {} : { retryMs: options.retryMs }),
+    load: async (signal) => {
+      const models = await options.listModels(signal);
+      if (!Array.isArray(models) || models.length === 0)
+        throw new Error('the model catalogue came back empty');
+      return buildIndex(models);
+    },
+  });
+  const fetchedEndpoints = new Map<string, SwrCell<EndpointEntry[]>>();
+  const givenEndpoints = new Map<string, EndpointEntry[]>();
+  const endpointsTtlMs = options.endpointsTtlMs ?? options.ttlMs;
+
+  const endpointsFor = async (modelId: string): Promise<readonly EndpointEntry[]> => {
+    if (!listEndpoints) return givenEndpoints.get(modelId) ?? [];
+    let cell = fetchedEndpoints.get(modelId);
+    if (!cell) {
+      cell = createSwrCell({
+        clock,
+        ttlMs: endpointsTtlMs,
+        ...(options.retryMs === undefined ? {} : { retryMs: options.retryMs }),
+        load: async (signal) => toEndpointEntries(await listEndpoints(modelId, signal), modelId),
+      });
+      const given = givenEndpoints.get(modelId);
+      if (given) cell.set(given);
+      fetchedEndpoints.set(modelId, cell);
+    }
+    return (await cell.get()) ?? givenEndpoints.get(modelId) ?? [];
+  };
+
+  return {
+    async get(modelId) {
+      const index = await catalogue.get();
+      return index && lookup(index, modelId);
+    },
+    peek(modelId) {
+      const index = catalogue.peek();
+      return index && lookup(index, modelId);
+    },
+    async priceFor(modelId, providerName) {
+      const index = await catalogue.get();
+      const model = index && lookup(index, modelId);
+      if (!model) return undefined;
+      if (providerName) {
+        const key = providerKey(providerName);
+        const endpoint = (await endpointsFor(model.id)).find((entry) => entry.keys.includes(key));
+        if (endpoint?.pricing) {
+          return {
+            modelId: model.id,
+            pricing: endpoint.pricing,
+            source: 'endpoint',
+            provider: endpoint.providerName,
+          };
+        }
+      }
+      return model.pricing && { modelId: model.id, pricing: model.pricing, source: 'model' };
+    },
+    setEndpoints(modelId, endpoints) {
+      const entries = toEndpointEntries(endpoints, modelId);
+      givenEndpoints.set(modelId, entries);
+      fetchedEndpoints.get(modelId)?.set(entries);
+    },
+    async refresh() {
+      await catalogue.refresh();
+    },
+    status() {
+      const index = catalogue.current();
+      return { ...catalogue.status(), models: index ? new Set(index.values()).size : 0 };
+    },
+    close() {
+      catalogue.close();
+      for (const cell of fetchedEndpoints.values()) cell.close();
+    },
+  };
+}
