@@ -15,6 +15,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   pricing: ['shared', 'client'],
   ledger: ['shared', 'pricing'],
   metering: ['shared', 'config', 'client', 'pricing', 'ledger'],
+  library: ['shared', 'config', 'client', 'pricing', 'ledger', 'metering'],
   gateway: ['shared', 'config', 'client', 'pricing', 'ledger', 'metering'],
   dashboard: ['shared', 'ledger'],
   cli: ['*'],
@@ -41,7 +42,7 @@ function importsOf(file: string): string[] {
     (m) => m[1],
   );
   const dynamic = [...text.matchAll(/import\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => m[1]);
-  return [...specifiers, ...dynamic].filter((s): s is string => s !== undefined && s.startsWith('.'));
+  return [...specifiers, ...dynamic].filter((s): s is string => s?.startsWith('.') === true);
 }
 
 function moduleOf(pathInSrc: string): string {

@@ -1,0 +1,242 @@
+import type { ModuleProfile } from '../config/index.ts';
+import type { Ledger, LedgerLogger, Reservation, TagValue, TokenCheckFlag } from '../ledger/index.ts';
+import {
+  type ChatRequestLike,
+  cheapestOutcomeCost,
+  estimatePromptTokens,
+  type ModelCatalog,
+  maxOutputTokens,
+  maxPriceForProvider,
+  type Pricing,
+  worstCaseCost,
+} from '../pricing/index.ts';
+import type { Clock } from '../shared/clock.ts';
+import { uuidv7 } from '../shared/ids.ts';
+import { type Money, moneyFromUsd } from '../shared/money.ts';
+import { applyModuleProfile } from './apply-profile.ts';
+import { BudgetIndex } from './budget-index.ts';
+import { type CallEnd, outcomeOf } from './call-end.ts';
+import { BalanceTooLowError, CostCapExceededError } from './errors.ts';
+
+/** Who a call is for: its pipeline module, end user, gateway key and free-form tags. */
+export interface Attribution {
+  module: string;
+  userId?: string | null | undefined;
+  keyId?: string | null | undefined;
+  tags?: Readonly<Record<string, TagValue>> | null | undefined;
+  /** A caller's correlation id, kept on the row. */
+  requestId?: string | null | undefined;
+}
+
+/** What is left to spend on the OpenRouter key or account, when known (see BalanceWatcher). */
+export interface BalanceSource {
+  remaining(): Money | undefined;
+}
+
+export interface MeterOptions {
+  ledger: Ledger;
+  catalog: ModelCatalog;
+  clock: Clock;
+  /** Cap for calls that set no max_tokens themselves nor through their module. */
+  defaultMaxTokens: number;
+  profiles?: Readonly<Record<string, ModuleProfile>>;
+  logger?: LedgerLogger;
+  balance?: BalanceSource;
+  /** How stale the list of budgets may be before it is re-read (other processes' changes). */
+  budgetRefreshMs?: number;
+  /** Reserved when the model's price is unknown, so budgets still count the call at a worst case. */
+  unknownModelWorstCaseUsd?: string;
+}
+
+export interface AdmitInput<TRequest> {
+  request: TRequest;
+  attribution: Attribution;
+  streamed: boolean;
+  /** Per-call cost cap in USD (decimal text); else the module profile's. */
+  maxCostUsd?: string | undefined;
+}
+
+/** An admitted call: its row is pending in the ledger and its worst case reserved. */
+export interface MeteredCall<TRequest> {
+  /** tollgate's request id: the ledger row's id. */
+  readonly id: string;
+  /** The request to send upstream: the caller's, with its module profile and the default cap applied. */
+  readonly request: TRequest;
+  readonly startedAt: number;
+  readonly worstCase: Money;
+  /** Records how the call ended; resolves once the row is committed. Idempotent. */
+  finish(end: CallEnd): Promise<FinishedCall>;
+}
+
+export interface FinishedCall {
+  status: string;
+  cost: Money | null;
+  costSource: string | null;
+  estimatedCost: Money | null;
+  tokenCheck: readonly TokenCheckFlag[];
+}
+
+export interface Meter {
+  admit<TRequest extends ChatRequestLike>(input: AdmitInput<TRequest>): Promise<MeteredCall<TRequest>>;
+  /** Call after setting or removing a budget through this process. */
+  budgetsChanged(): void;
+  /** Calls whose cost stayed unknown since start (also warned about one by one). */
+  unknownCostCount(): number;
+}
+
+const DEFAULT_UNKNOWN_MODEL_WORST_CASE_USD = '1';
+
+/**
+ * The metered call, shared by the library facade and the gateway: attribution → profile →
+ * cost cap → budget reservation → pending row, then (after the caller's upstream call) cost →
+ * completed row → settled reservation.
+ */
+export function createMeter(options: MeterOptions): Meter {
+  const { ledger, catalog, clock, logger } = options;
+  const budgetIndex = new BudgetIndex(ledger.budgets, clock, options.budgetRefreshMs ?? 1_000);
+  const unknownModelWorstCase = moneyFromUsd(
+    options.unknownModelWorstCaseUsd ?? DEFAULT_UNKNOWN_MODEL_WORST_CASE_USD,
+  );
+  let unknownCosts = 0;
+
+  async function pricingOf(
+    model: string | undefined,
+    provider?: string | null,
+  ): Promise<Pricing | undefined> {
+    if (!model) return undefined;
+    const quote = await catalog.priceFor(model, provider ?? undefined);
+    return quote?.pricing;
+  }
+
+  return {
+    budgetsChanged: () => budgetIndex.invalidate(),
+    unknownCostCount: () => unknownCosts,
+
+    async admit<TRequest extends ChatRequestLike>(
+      input: AdmitInput<TRequest>,
+    ): Promise<MeteredCall<TRequest>> {
+      const { attribution } = input;
+      const profiled = applyModuleProfile(
+        input.request,
+        options.profiles?.[attribution.module],
+        options.defaultMaxTokens,
+        input.maxCostUsd,
+      );
+      let request = profiled.request;
+      const startedAt = clock.now();
+      const at = new Date(startedAt);
+      const modelRequested = typeof request.model === 'string' ? request.model : undefined;
+      const pricing = await pricingOf(modelRequested);
+      const worstCase = pricing
+        ? worstCaseCost(request, pricing, { at, defaultMaxTokens: options.defaultMaxTokens })
+        : unknownModelWorstCase;
+
+      if (profiled.maxCostUsd !== undefined && pricing && modelRequested) {
+        const cap = moneyFromUsd(profiled.maxCostUsd);
+        const cheapest = cheapestOutcomeCost(request, pricing, { at });
+        if (cheapest > cap) throw new CostCapExceededError(modelRequested, cap, cheapest);
+        request = withMaxPrice(request, cap, pricing, at, options.defaultMaxTokens);
+      }
+
+      const remaining = options.balance?.remaining();
+      if (remaining !== undefined && worstCase > remaining)
+        throw new BalanceTooLowError(remaining, worstCase);
+
+      const id = uuidv7(startedAt);
+      const who = {
+        module: attribution.module,
+        userId: attribution.userId ?? null,
+        keyId: attribution.keyId ?? null,
+      };
+      let reservation: Reservation | undefined;
+      if (await budgetIndex.covers(who)) {
+        reservation = await ledger.budgets.reserve({ ...who, amount: worstCase, requestId: id });
+      }
+      try {
+        await ledger.begin({
+          id,
+          createdAt: startedAt,
+          requestId: attribution.requestId ?? null,
+          module: attribution.module,
+          userId: attribution.userId ?? null,
+          keyId: attribution.keyId ?? null,
+          tags: attribution.tags ?? null,
+          modelRequested: modelRequested ?? 'default',
+          streamed: input.streamed,
+        });
+      } catch (error) {
+        if (reservation?.recorded) await ledger.budgets.release(reservation.id).catch(() => undefined);
+        throw error;
+      }
+
+      let finished: Promise<FinishedCall> | undefined;
+      const finish = async (end: CallEnd): Promise<FinishedCall> => {
+        const served = end.model ?? modelRequested;
+        const servedPricing =
+          served === modelRequested && !end.provider ? pricing : await pricingOf(served, end.provider);
+        const outcome = outcomeOf(
+          { ...end, latencyMs: end.latencyMs ?? clock.now() - startedAt },
+          { pricing: servedPricing ?? pricing, at },
+        );
+        const completed = await ledger.complete(id, outcome);
+        if (outcome.cost === null) {
+          unknownCosts += 1;
+          logger?.warn(
+            { requestId: id, module: attribution.module, model: served, status: outcome.status },
+            'cost unknown: recorded as unknown (never 0) and held against budgets at its worst case until reconciled',
+          );
+        }
+        if (reservation?.recorded) {
+          await ledger.budgets
+            .settle(reservation.id, outcome.cost, { requestId: id })
+            .catch((error: unknown) => {
+              logger?.error({ requestId: id, err: String(error) }, 'budget reservation could not be settled');
+            });
+        }
+        return {
+          status: outcome.status,
+          cost: outcome.cost,
+          costSource: outcome.costSource ?? null,
+          estimatedCost: outcome.estimatedCost ?? null,
+          tokenCheck: completed.tokenCheck,
+        };
+      };
+
+      return {
+        id,
+        request,
+        startedAt,
+        worstCase,
+        finish: (end) => {
+          finished ??= finish(end);
+          return finished;
+        },
+      };
+    },
+  };
+}
+
+/**
+ * Passes the call's cost cap upstream as `provider.max_price` (USD per million tokens), so
+ * OpenRouter never routes it to an endpoint priced above it. A price the caller set wins.
+ */
+function withMaxPrice<TRequest extends ChatRequestLike>(
+  request: TRequest,
+  cap: Money,
+  pricing: Pricing,
+  at: Date,
+  defaultMaxTokens: number,
+): TRequest {
+  const provider = (request as { provider?: unknown }).provider;
+  const existing =
+    typeof provider === 'object' && provider !== null ? (provider as Record<string, unknown>) : {};
+  if (existing.max_price !== undefined) return request;
+  const maxPrice = maxPriceForProvider(cap, {
+    promptTokens: estimatePromptTokens(request),
+    completionTokens: maxOutputTokens(request, defaultMaxTokens),
+    reference: pricing,
+    at,
+  });
+  if (!maxPrice) return request;
+  return { ...request, provider: { ...existing, max_price: maxPrice } };
+}
