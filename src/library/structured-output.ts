@@ -1,9 +1,10 @@
 import { type ZodType, z } from 'zod';
+import type { OmitField } from '../shared/wire/index.ts';
 import type { ChatResult } from './chat-result.ts';
 import { StructuredOutputError } from './errors.ts';
 
 /** A chat request whose answer must be JSON matching `schema` (a zod schema). */
-export type JsonRequest<T, TRequest> = Omit<TRequest, 'response_format'> & {
+export type JsonRequest<T, TRequest> = OmitField<TRequest, 'response_format'> & {
   schema: ZodType<T>;
   /** The json_schema's name (letters, digits, _ and -); default `response`. */
   schemaName?: string;

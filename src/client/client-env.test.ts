@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import {
+  ClientConfigError,
+  DEFAULT_BASE_URL,
+  loadClientOptions,
+  parseDotenv,
+  resolveClientOptions,
+} from './client-env.ts';
+
+describe('resolveClientOptions', () => {
+  it('options win over the environment, which wins over .env', () => {
+    const env = { OPENROUTER_API_KEY: 'env-key', OPENROUTER_BASE_URL: 'http://env.local/api/v1/' };
+    const dotenv = 'OPENROUTER_API_KEY=dotenv-key\nOPENROUTER_BASE_URL=http://dotenv.local/api/v1';
+    expect(resolveClientOptions({ apiKey: 'opt-key' }, env, dotenv)).toMatchObject({
+      apiKey: 'opt-key',
+      baseUrl: 'http://env.local/api/v1',
+      sources: { apiKey: 'options', baseUrl: 'env' },
+    });
+    expect(resolveClientOptions({}, {}, dotenv)).toMatchObject({
+      apiKey: 'dotenv-key',
+      baseUrl: 'http://dotenv.local/api/v1',
+      sources: { apiKey: 'dotenv', baseUrl: 'dotenv' },
+    });
+    expect(resolveClientOptions({}, { OPENROUTER_API_KEY: '  ' })).toMatchObject({
+      apiKey: undefined,
+      baseUrl: DEFAULT_BASE_URL,
+      sources: { apiKey: 'none', baseUrl: 'default' },
+    });
+  });
+
+  it('applies defaults and validates', () => {
+    const resolved = resolveClientOptions({ timeoutMs: 1000 }, {});
+    expect(resolved).toMatchObject({
+      timeoutMs: 1000,
+      totalTimeoutMs: 900_000,
+      streamIdleTimeoutMs: 300_000,
+    });
+    expect(() => resolveClientOptions({ baseUrl: 'ftp://x' }, {})).toThrow(ClientConfigError);
+    expect(() => resolveClientOptions({ baseUrl: 'not a url' }, {})).toThrow(ClientConfigError);
+    expect(() => resolveClientOptions({ timeoutMs: -1 }, {})).toThrow(ClientConfigError);
+  });
+});
+
+describe('parseDotenv', () => {
+  it('reads the usual forms', () => {
+    expect(
+      parseDotenv(
+        '# comment\nexport A=1\nB = "two words" \nC=\'single\'\nD=plain # trailing\r\nE="line\\nbreak"\nnot a line\n',
+      ),
+    ).toEqual({ A: '1', B: 'two words', C: 'single', D: 'plain', E: 'line\nbreak' });
+  });
+});
+
+describe('loadClientOptions', () => {
+  it('reads .env from the given directory, tolerating its absence', async () => {
+    const files: Record<string, string> = { '/app/.env': 'OPENROUTER_API_KEY=from-file' };
+    const readFile = async (path: string) => {
+      const text = files[path];
+      if (text === undefined) throw Object.assign(new Error('missing'), { code: 'ENOENT' });
+      return text;
+    };
+    expect((await loadClientOptions({}, {}, { cwd: '/app', readFile })).apiKey).toBe('from-file');
+    expect((await loadClientOptions({}, {}, { cwd: '/elsewhere', readFile })).apiKey).toBeUndefined();
+  });
+});

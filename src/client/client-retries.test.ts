@@ -1,0 +1,239 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createOpenRouterClient } from './client.ts';
+import {
+  isAbortError,
+  isConnectionError,
+  isPaymentRequiredError,
+  isRateLimitError,
+  isTimeoutError,
+} from './error-guards.ts';
+import { BadRequestError, InternalServerError, RateLimitError } from './errors.ts';
+import { createFakeClock, type FakeClock } from './test-support/fake-clock.ts';
+import { json, reset, stall, startTestServer, type TestServer } from './test-support/test-server.ts';
+import type { AttemptInfo, ClientOptions } from './types.ts';
+
+const ok = json(200, { data: { total_credits: 10, total_usage: 1 } });
+const err = (status: number, headers: Record<string, string> = {}, metadata?: Record<string, unknown>) =>
+  json(
+    status,
+    { error: { code: status, message: `status ${status}`, ...(metadata ? { metadata } : {}) } },
+    headers,
+  );
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(() => server.close());
+beforeEach(() => server.reset());
+
+/** Real I/O needs event-loop turns (not clock time) before the server has seen a request. */
+async function untilRequests(count: number): Promise<void> {
+  for (let i = 0; i < 500 && server.requests.length < count; i++) await new Promise((r) => setTimeout(r, 2));
+}
+
+function setup(options: Partial<ClientOptions> & { autoAdvanceUpToMs?: number } = {}) {
+  const clock: FakeClock = createFakeClock({ autoAdvanceUpToMs: options.autoAdvanceUpToMs ?? 130_000 });
+  const attempts: AttemptInfo[] = [];
+  const client = createOpenRouterClient({
+    apiKey: 'sk-or-v1-retrytest',
+    baseUrl: server.baseUrl,
+    clock,
+    retry: { jitter: 'none' },
+    onAttempt: (info) => attempts.push(info),
+    ...options,
+  });
+  return { client, clock, attempts };
+}
+
+describe('retries', () => {
+  it('honours Retry-After on 429 via the injected clock and reports attempts', async () => {
+    const { client, clock, attempts } = setup();
+    server.respond(err(429, { 'retry-after': '2' }), ok);
+    const result = await client.credits.get();
+    expect(result.attempts).toBe(2);
+    expect(clock.sleeps).toContain(2000);
+    expect(attempts.map((a) => [a.attempt, a.status, a.willRetry, a.delayMs])).toEqual([
+      [1, 429, true, 2000],
+      [2, 200, false, undefined],
+    ]);
+    expect(isRateLimitError(attempts[0]?.error)).toBe(true);
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it('honours retry-after-ms on 503', async () => {
+    const { client, clock } = setup();
+    server.respond(err(503, { 'retry-after-ms': '250' }), ok);
+    expect((await client.credits.get()).attempts).toBe(2);
+    expect(clock.sleeps).toContain(250);
+  });
+
+  it('backs off exponentially and stops after maxRetries', async () => {
+    const { client, clock } = setup();
+    server.respond(err(500), err(502), err(500));
+    const error = await client.credits.get().catch((e) => e);
+    expect(error).toBeInstanceOf(InternalServerError);
+    expect(error.attempts).toBe(3);
+    expect(clock.sleeps.filter((ms) => ms < 100_000)).toEqual([500, 1000]);
+  });
+
+  it('does not retry a 400, and per-request maxRetries wins', async () => {
+    const { client } = setup();
+    server.respond(err(400));
+    const bad = await client.credits.get().catch((e) => e);
+    expect(bad).toBeInstanceOf(BadRequestError);
+    expect(bad.attempts).toBe(1);
+    server.respond(err(500));
+    expect((await client.credits.get({ maxRetries: 0 }).catch((e) => e)).attempts).toBe(1);
+  });
+
+  it('gives up when Retry-After exceeds the remaining total budget, throwing the 429 with its wait', async () => {
+    const { client, clock } = setup({ totalTimeoutMs: 5000, autoAdvanceUpToMs: 3000 });
+    server.respond(err(429, { 'retry-after': '3' }), err(429, { 'retry-after': '3' }));
+    const error = await client.credits.get().catch((e) => e);
+    expect(error).toBeInstanceOf(RateLimitError);
+    expect(error).toMatchObject({ retryAfterMs: 3000, attempts: 2 });
+    expect(clock.sleeps).toContain(3000);
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it('retries a connection reset', async () => {
+    const { client } = setup();
+    server.respond(reset, ok);
+    expect((await client.credits.get()).attempts).toBe(2);
+  });
+
+  it('reports a connection failure with its code when retries run out', async () => {
+    const { client } = setup({ maxRetries: 1 });
+    server.respond(reset, reset);
+    const error = await client.credits.get().catch((e) => e);
+    expect(isConnectionError(error)).toBe(true);
+    expect(error.attempts).toBe(2);
+    expect(error.causeCode).toMatch(/UND_ERR_SOCKET|ECONNRESET/);
+  });
+
+  it('does not retry a 2xx body cut off mid-way (the call was billed), and keeps its generation id', async () => {
+    const { client, attempts } = setup();
+    server.respond((_request, response, raw) => {
+      response.writeHead(200, {
+        'content-type': 'application/json',
+        'content-length': '500',
+        'x-generation-id': 'gen-cut',
+      });
+      response.write('{"data": {"total_cr', () => setTimeout(() => raw.socket.destroy(), 10));
+    }, ok);
+    const error = await client.credits.get().catch((e) => e);
+    expect(isConnectionError(error)).toBe(true);
+    expect(error).toMatchObject({ attempts: 1, responseStatus: 200, generationId: 'gen-cut' });
+    expect(attempts).toHaveLength(1);
+  });
+
+  it('retries a 402 only for the in-flight budget with Retry-After', async () => {
+    const { client } = setup();
+    server.respond(err(402, { 'retry-after': '1' }, { limit_source: 'openrouter_in_flight_budget' }), ok);
+    expect((await client.credits.get()).attempts).toBe(2);
+    server.respond(err(402, { 'retry-after': '1' }, { limit_source: 'openrouter_credits' }));
+    const error = await client.credits.get().catch((e) => e);
+    expect(isPaymentRequiredError(error)).toBe(true);
+    expect(error).toMatchObject({ attempts: 1, limitSource: 'openrouter_credits' });
+  });
+});
+
+describe('timeouts and aborts', () => {
+  it('an attempt timeout fires on the injected clock (not retried by default)', async () => {
+    const { client, clock } = setup({ timeoutMs: 5000, autoAdvanceUpToMs: 0 });
+    server.respond(stall);
+    const pending = client.credits.get().catch((e) => e);
+    await clock.waitForSleep((ms) => ms === 5000);
+    await untilRequests(1);
+    clock.advance(5000);
+    const error = await pending;
+    expect(isTimeoutError(error)).toBe(true);
+    expect(error).toMatchObject({ scope: 'attempt', timeoutMs: 5000, attempts: 1 });
+  });
+
+  it('an attempt timeout is retried when the policy says so', async () => {
+    const { client, clock } = setup({
+      timeoutMs: 5000,
+      autoAdvanceUpToMs: 0,
+      retry: { jitter: 'none', retryOnTimeout: true },
+    });
+    server.respond(stall, ok);
+    const pending = client.credits.get();
+    await clock.waitForSleep((ms) => ms === 5000);
+    await untilRequests(1);
+    clock.advance(5000);
+    await clock.waitForSleep((ms) => ms === 500);
+    clock.advance(500);
+    expect((await pending).attempts).toBe(2);
+  });
+
+  it('the total timeout bounds the whole call', async () => {
+    const { client, clock } = setup({ totalTimeoutMs: 8000, autoAdvanceUpToMs: 0 });
+    server.respond(stall);
+    const pending = client.credits.get().catch((e) => e);
+    await clock.waitForSleep((ms) => ms === 8000);
+    await untilRequests(1);
+    clock.advance(8000);
+    expect(await pending).toMatchObject({ code: 'timeout', scope: 'total' });
+  });
+
+  it('a caller abort rejects with AbortError and closes the connection', async () => {
+    const { client } = setup({ autoAdvanceUpToMs: 0 });
+    server.respond(stall);
+    const controller = new AbortController();
+    const pending = client.credits.get({ signal: controller.signal }).catch((e) => e);
+    await untilRequests(1);
+    controller.abort();
+    const error = await pending;
+    expect(isAbortError(error)).toBe(true);
+    expect(error.attempts).toBe(1);
+    for (let i = 0; i < 50 && server.closedConnections() === 0; i++)
+      await new Promise((r) => setTimeout(r, 2));
+    expect(server.closedConnections()).toBeGreaterThan(0);
+  });
+
+  it('an abort during the backoff wait stops retrying', async () => {
+    const { client, clock } = setup({ autoAdvanceUpToMs: 0 });
+    server.respond(err(500), ok);
+    const controller = new AbortController();
+    const pending = client.credits.get({ signal: controller.signal }).catch((e) => e);
+    await clock.waitForSleep((ms) => ms === 500);
+    controller.abort();
+    const error = await pending;
+    expect(isAbortError(error)).toBe(true);
+    expect(server.requests).toHaveLength(1);
+  });
+});
+
+describe('client-side limiter', () => {
+  it('spaces calls by requestsPerMinute on the injected clock', async () => {
+    const { client, clock } = setup({ limiter: { requestsPerMinute: 60 }, autoAdvanceUpToMs: 0 });
+    server.fallback = ok;
+    await client.credits.get();
+    const second = client.credits.get();
+    await clock.waitForSleep((ms) => ms === 1000);
+    expect(server.requests).toHaveLength(1);
+    expect(client.limiter?.queued).toBe(1);
+    clock.advance(1000);
+    await second;
+    expect(server.requests).toHaveLength(2);
+    server.fallback = err(404);
+  });
+
+  it('queued calls honour abort signals', async () => {
+    const { client } = setup({ limiter: { maxConcurrent: 1 }, autoAdvanceUpToMs: 0 });
+    server.respond(stall);
+    const controller = new AbortController();
+    const first = client.credits.get({ signal: controller.signal }).catch((e) => e);
+    const queued = new AbortController();
+    const second = client.credits.get({ signal: queued.signal }).catch((e) => e);
+    await untilRequests(1);
+    expect(client.limiter?.queued).toBe(1);
+    queued.abort();
+    expect(isAbortError(await second)).toBe(true);
+    controller.abort();
+    expect(isAbortError(await first)).toBe(true);
+    expect(client.limiter?.active).toBe(0);
+  });
+});
