@@ -14,6 +14,7 @@ import {
 } from './resources/account.ts';
 import { type AuthResource, createAuthResource } from './resources/auth.ts';
 import { type ChatResource, createChatResource } from './resources/chat.ts';
+import { createForwardResource, type ForwardResource } from './resources/forward.ts';
 import {
   type CompletionsResource,
   createCompletionsResource,
@@ -44,6 +45,8 @@ export interface OpenRouterClient {
   keys: KeysResource;
   activity: ActivityResource;
   auth: AuthResource;
+  /** Byte-for-byte forwarding with the retry policy, for proxies (the gateway). */
+  forward: ForwardResource;
   /** The raw connection (key injected, bytes untouched), for forwarding proxies. */
   transport: OpenRouterTransport;
   limiter: Limiter | undefined;
@@ -103,6 +106,7 @@ export function createOpenRouterClient(
     keys: createKeysResource(ctx),
     activity: createActivityResource(ctx),
     auth: createAuthResource(ctx),
+    forward: createForwardResource(ctx),
     transport,
     limiter,
     settings: Object.freeze({

@@ -11,6 +11,8 @@ export interface ProfiledRequest<TRequest> {
   maxCostUsd: string | undefined;
   /** True when tollgate added `max_tokens` because neither the request nor its profile set a cap. */
   cappedByDefault: boolean;
+  /** True when any field was added or merged: the request must be serialized anew to be sent. */
+  changed: boolean;
 }
 
 /**
@@ -25,13 +27,20 @@ export function applyModuleProfile<TRequest extends object>(
   maxCostUsd?: string,
 ): ProfiledRequest<TRequest> {
   const merged: Record<string, unknown> = { ...(request as Record<string, unknown>) };
+  let changed = false;
   if (profile) {
     for (const [key, value] of Object.entries(profile)) {
       if (TOLLGATE_ONLY_FIELDS.has(key) || value === undefined) continue;
       const own = merged[key];
-      if (own === undefined) merged[key] = value;
-      else if (MERGED_OBJECT_FIELDS.has(key) && isPlainObject(own) && isPlainObject(value)) {
-        merged[key] = { ...value, ...own };
+      if (own === undefined) {
+        merged[key] = value;
+        changed = true;
+      } else if (MERGED_OBJECT_FIELDS.has(key) && isPlainObject(own) && isPlainObject(value)) {
+        const combined = { ...value, ...own };
+        if (Object.keys(combined).length !== Object.keys(own).length) {
+          merged[key] = combined;
+          changed = true;
+        }
       }
     }
   }
@@ -41,6 +50,7 @@ export function applyModuleProfile<TRequest extends object>(
     request: merged as TRequest,
     maxCostUsd: maxCostUsd ?? profile?.maxCostUsd,
     cappedByDefault: !hasCap,
+    changed: changed || !hasCap,
   };
 }
 

@@ -49,6 +49,10 @@ export interface MeterOptions {
 }
 
 export interface AdmitInput<TRequest> {
+  /** The row id to use (the gateway's request id, a UUIDv7 taken at `startedAt`); default a fresh one. */
+  id?: string | undefined;
+  /** When the call began (epoch ms); required with `id`, whose timestamp it must match. */
+  startedAt?: number | undefined;
   request: TRequest;
   attribution: Attribution;
   streamed: boolean;
@@ -62,6 +66,9 @@ export interface MeteredCall<TRequest> {
   readonly id: string;
   /** The request to send upstream: the caller's, with its module profile and the default cap applied. */
   readonly request: TRequest;
+  /** False when `request` equals the caller's: a proxy may forward the caller's bytes unchanged. */
+  readonly requestChanged: boolean;
+  readonly attribution: Attribution;
   readonly startedAt: number;
   readonly worstCase: Money;
   /** Records how the call ended; resolves once the row is committed. Idempotent. */
@@ -123,7 +130,8 @@ export function createMeter(options: MeterOptions): Meter {
         input.maxCostUsd,
       );
       let request = profiled.request;
-      const startedAt = clock.now();
+      let requestChanged = profiled.changed;
+      const startedAt = input.startedAt ?? clock.now();
       const at = new Date(startedAt);
       const modelRequested = typeof request.model === 'string' ? request.model : undefined;
       const pricing = await pricingOf(modelRequested);
@@ -135,14 +143,16 @@ export function createMeter(options: MeterOptions): Meter {
         const cap = moneyFromUsd(profiled.maxCostUsd);
         const cheapest = cheapestOutcomeCost(request, pricing, { at });
         if (cheapest > cap) throw new CostCapExceededError(modelRequested, cap, cheapest);
-        request = withMaxPrice(request, cap, pricing, at, options.defaultMaxTokens);
+        const capped = withMaxPrice(request, cap, pricing, at, options.defaultMaxTokens);
+        requestChanged ||= capped !== request;
+        request = capped;
       }
 
       const remaining = options.balance?.remaining();
       if (remaining !== undefined && worstCase > remaining)
         throw new BalanceTooLowError(remaining, worstCase);
 
-      const id = uuidv7(startedAt);
+      const id = input.id ?? uuidv7(startedAt);
       const who = {
         module: attribution.module,
         userId: attribution.userId ?? null,
@@ -205,6 +215,8 @@ export function createMeter(options: MeterOptions): Meter {
       return {
         id,
         request,
+        requestChanged,
+        attribution,
         startedAt,
         worstCase,
         finish: (end) => {

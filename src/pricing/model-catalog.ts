@@ -53,6 +53,8 @@ export interface ModelCatalogStatus extends SwrCellStatus {
 export interface ModelCatalog {
   /** The model (loading the catalogue on first use); `undefined` when unknown or unavailable. */
   get(modelId: string): Promise<CatalogModel | undefined>;
+  /** Every model as the catalogue source sent it (loading on first use); empty when unavailable. */
+  list(): Promise<readonly ModelInfo[]>;
   /** Like get, but never waits: `undefined` until the catalogue is loaded. */
   peek(modelId: string): CatalogModel | undefined;
   /** Pricing for an estimate: the provider's endpoint price when known, else the model's. */
@@ -146,6 +148,8 @@ function toEndpointEntries(endpoints: readonly EndpointInfo[], modelId: string):
 
 export function createModelCatalog(options: ModelCatalogOptions): ModelCatalog {
   const { clock, listEndpoints } = options;
+  // The last good list as it came, for callers that serve the catalogue itself (the gateway's /models).
+  let lastModels: readonly ModelInfo[] = [];
   const catalogue: SwrCell<Index> = createSwrCell({
     clock,
     ttlMs: options.ttlMs,
@@ -154,7 +158,9 @@ export function createModelCatalog(options: ModelCatalogOptions): ModelCatalog {
       const models = await options.listModels(signal);
       if (!Array.isArray(models) || models.length === 0)
         throw new Error('the model catalogue came back empty');
-      return buildIndex(models);
+      const index = buildIndex(models);
+      lastModels = models;
+      return index;
     },
   });
   const fetchedEndpoints = new Map<string, SwrCell<EndpointEntry[]>>();
@@ -179,6 +185,10 @@ export function createModelCatalog(options: ModelCatalogOptions): ModelCatalog {
   };
 
   return {
+    async list() {
+      await catalogue.get();
+      return lastModels;
+    },
     async get(modelId) {
       const index = await catalogue.get();
       return index && lookup(index, modelId);

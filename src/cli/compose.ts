@@ -1,0 +1,201 @@
+import { isIP } from 'node:net';
+import pino, { type Logger } from 'pino';
+import { createOpenRouterClient, isAPIError, type OpenRouterClient } from '../client/index.ts';
+import type { TollgateConfig } from '../config/index.ts';
+import {
+  buildGatewayApp,
+  createAuthenticator,
+  createGatewayMetrics,
+  type GatewayContext,
+  KeyRateLimiter,
+} from '../gateway/index.ts';
+import { type Ledger, type OpenLedgerOptions, openLedger, type Reconciler } from '../ledger/index.ts';
+import { createMeter } from '../metering/index.ts';
+import { createModelCatalog } from '../pricing/index.ts';
+import { type Clock, systemClock } from '../shared/clock.ts';
+import { moneyFromUsd } from '../shared/money.ts';
+import type { RunningSimulator, SimulatorOptions } from '../simulator/index.ts';
+
+export interface StartGatewayInput {
+  config: Readonly<TollgateConfig>;
+  logger?: Logger;
+  clock?: Clock;
+  /** With no OpenRouter key configured: start the simulator in-process (default true). */
+  simulatorWhenNoKey?: boolean;
+  simulatorOptions?: SimulatorOptions;
+  ledgerOptions?: Omit<OpenLedgerOptions, 'url' | 'clock' | 'logger'>;
+  /** Reconcile rows with GET /generation in the background (default true). */
+  reconcile?: boolean;
+  reconcileIntervalMs?: number;
+  maxStreamsPerKey?: number;
+}
+
+export interface RunningGateway {
+  /** e.g. http://127.0.0.1:8787 */
+  url: string;
+  port: number;
+  context: GatewayContext;
+  ledger: Ledger;
+  /** Set when the gateway runs on the in-process simulator. */
+  simulator: RunningSimulator | undefined;
+  /** Stops accepting, finishes in-flight calls, flushes the ledger, closes everything. */
+  close(): Promise<void>;
+}
+
+export class StartupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StartupError';
+  }
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+export function isLoopback(host: string): boolean {
+  return LOOPBACK.has(host) || (isIP(host) === 4 && host.startsWith('127.'));
+}
+
+/** The gateway's logger: JSON lines; credentials are never logged, and redacted if they ever were. */
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: { service: 'tollgate' },
+      redact: {
+        paths: ['*.authorization', '*.headers.authorization', '*.apiKey', '*.secret', '*.adminKey'],
+        censor: '[redacted]',
+      },
+    },
+    destination,
+  );
+}
+
+/**
+ * The composition root of the gateway: reads the resolved config into the client, ledger,
+ * catalogue, meter and app, and listens. The only place that wires modules together.
+ */
+export async function startGateway(input: StartGatewayInput): Promise<RunningGateway> {
+  const { config } = input;
+  const clock = input.clock ?? systemClock;
+  const logger = input.logger ?? createLogger(config.gateway.logLevel);
+
+  let simulator: RunningSimulator | undefined;
+  let apiKey = config.openrouter.apiKey;
+  let baseUrl = config.openrouter.baseUrl;
+  if (!apiKey && input.simulatorWhenNoKey !== false) {
+    const { startSimulator, createSimulatorKey } = await import('../simulator/index.ts');
+    simulator = await startSimulator(input.simulatorOptions ?? { generationLagMs: 500 });
+    apiKey = createSimulatorKey();
+    baseUrl = simulator.url;
+  }
+
+  const ledger = await openLedger({ url: config.db.url, clock, logger, ...input.ledgerOptions });
+  const keys = await ledger.keys.list();
+  if (!isLoopback(config.gateway.host) && !config.gateway.adminKey && keys.length === 0) {
+    await ledger.close();
+    await simulator?.close();
+    throw new StartupError(
+      `Refusing to listen on ${config.gateway.host} without keys: anyone could spend through it. ` +
+        'Set TOLLGATE_ADMIN_KEY and create gateway keys (tollgate keys create), or bind to 127.0.0.1.',
+    );
+  }
+
+  const client: OpenRouterClient = createOpenRouterClient({
+    apiKey,
+    baseUrl,
+    timeoutMs: config.openrouter.timeoutMs,
+    maxRetries: config.openrouter.maxRetries,
+    clock,
+  });
+  const catalog = createModelCatalog({
+    listModels: async (signal) => (await client.models.list(undefined, { signal })).data,
+    clock,
+    ttlMs: 10 * 60_000,
+    retryMs: 5_000,
+  });
+  for (const [module, profile] of Object.entries(config.modules)) {
+    if (profile.budget) {
+      await ledger.budgets.set({
+        scope: 'module',
+        scopeValue: module,
+        window: profile.budget.window,
+        limit: moneyFromUsd(profile.budget.limitUsd),
+      });
+    }
+  }
+  const meter = createMeter({
+    ledger,
+    catalog,
+    clock,
+    logger,
+    defaultMaxTokens: config.defaultMaxTokens,
+    profiles: config.modules,
+  });
+  const reconciler: Reconciler | undefined =
+    input.reconcile === false
+      ? undefined
+      : ledger.reconciler({
+          intervalMs: input.reconcileIntervalMs ?? config.reconciler.intervalMs,
+          fetchGeneration: async (id, signal) => {
+            try {
+              return {
+                status: 'found',
+                record: (await client.generation.get(id, { signal, maxRetries: 0 })).body,
+              };
+            } catch (error) {
+              if (isAPIError(error) && error.status === 404) return { status: 'not_found' };
+              throw error;
+            }
+          },
+        });
+  const metrics = createGatewayMetrics({
+    ledgerQueueDepth: () => ledger.queueDepth(),
+    reconciliationLagSeconds: async () => ((await reconciler?.lagMs()) ?? 0) / 1000,
+  });
+  const context: GatewayContext = {
+    client,
+    meter,
+    ledger,
+    catalog,
+    auth: createAuthenticator({ keys: ledger.keys, adminKey: config.gateway.adminKey, clock }),
+    metrics,
+    logger,
+    clock,
+    rateLimiter: new KeyRateLimiter(clock),
+    secrets: [apiKey, config.gateway.adminKey].filter((secret): secret is string => Boolean(secret)),
+    maxStreamsPerKey: input.maxStreamsPerKey ?? 256,
+  };
+  const app = buildGatewayApp(context, {
+    bodyLimitBytes: config.gateway.bodyLimitBytes,
+    corsOrigins: config.gateway.corsOrigins,
+  });
+  // Warm the catalogue so the first call does not wait for it (failures are retried in the background).
+  void catalog
+    .refresh()
+    .catch((error: unknown) => logger.warn({ error: String(error) }, 'model catalogue not loaded yet'));
+  await app.listen({ host: config.gateway.host, port: config.gateway.port });
+  reconciler?.start();
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.gateway.port;
+  const host = config.gateway.host.includes(':') ? `[${config.gateway.host}]` : config.gateway.host;
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    context,
+    ledger,
+    simulator,
+    close: () => {
+      closing ??= (async () => {
+        await app.close();
+        await reconciler?.stop();
+        catalog.close();
+        await ledger.close();
+        await client.close();
+        await simulator?.close();
+      })();
+      return closing;
+    },
+  };
+}

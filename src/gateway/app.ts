@@ -1,0 +1,131 @@
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { uuidv7 } from '../shared/ids.ts';
+import type { GatewayContext } from './gateway-context.ts';
+import { errorBody, GatewayError, toGatewayError } from './gateway-error.ts';
+import { validateChatBody, validateCompletionBody, validateEmbeddingsBody } from './request-body.ts';
+import { registerAdminRoutes } from './routes/admin.ts';
+import { registerCatalogueRoutes } from './routes/catalogue.ts';
+import { registerHealthRoutes } from './routes/health.ts';
+import { type InferenceRoute, proxyInference } from './routes/inference.ts';
+import { registerPassthroughRoutes } from './routes/passthrough.ts';
+
+export interface GatewayAppOptions {
+  bodyLimitBytes: number;
+  /** Origins allowed to call from a browser; none unless configured (CORS closed). */
+  corsOrigins: readonly string[];
+}
+
+const INFERENCE_ROUTES: Record<string, InferenceRoute> = {
+  '/chat/completions': {
+    name: 'chat',
+    upstreamPath: '/chat/completions',
+    streamable: true,
+    validate: validateChatBody,
+  },
+  '/completions': {
+    name: 'completions',
+    upstreamPath: '/completions',
+    streamable: true,
+    validate: validateCompletionBody,
+  },
+  '/embeddings': {
+    name: 'embeddings',
+    upstreamPath: '/embeddings',
+    streamable: false,
+    validate: validateEmbeddingsBody,
+  },
+};
+
+/** The gateway's HTTP app: OpenAI-compatible routes under /v1, OpenRouter's under /api/v1. */
+export function buildGatewayApp(ctx: GatewayContext, options: GatewayAppOptions): FastifyInstance {
+  const app = Fastify({
+    logger: false,
+    bodyLimit: options.bodyLimitBytes,
+    genReqId: () => uuidv7(),
+    return503OnClosing: true,
+  });
+
+  // Bodies arrive as bytes: the hot path forwards them unchanged and parses a copy once.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+
+  for (const [path, route] of Object.entries(INFERENCE_ROUTES)) {
+    for (const prefix of ['/v1', '/api/v1']) {
+      app.post(`${prefix}${path}`, async (request, reply) => {
+        reply.hijack();
+        try {
+          await proxyInference(ctx, route, { headers: request.headers, body: request.body }, reply.raw);
+        } catch (error) {
+          // A bug, not a refusal: log it whole; the caller gets a safe 500 (or a closed stream).
+          ctx.logger.error(
+            { requestId: request.id, route: route.name, error: String(error) },
+            'inference handler failed',
+          );
+          const res = reply.raw;
+          if (res.headersSent) res.destroy();
+          else {
+            const body = JSON.stringify(errorBody(toGatewayError(error), request.id));
+            res.writeHead(500, { 'content-type': 'application/json' }).end(body);
+          }
+        }
+      });
+    }
+  }
+  registerCatalogueRoutes(app, ctx);
+  registerHealthRoutes(app, ctx);
+  registerAdminRoutes(app, ctx);
+  registerPassthroughRoutes(app, ctx);
+
+  if (options.corsOrigins.length > 0) {
+    const allowed = new Set(options.corsOrigins);
+    app.addHook('onRequest', async (request, reply) => {
+      const origin = request.headers.origin;
+      if (origin && (allowed.has(origin) || allowed.has('*'))) {
+        reply.header('access-control-allow-origin', origin);
+        reply.header('vary', 'origin');
+        reply.header(
+          'access-control-allow-headers',
+          'authorization, content-type, x-tollgate-module, x-tollgate-user, x-tollgate-tags',
+        );
+        reply.header('access-control-allow-methods', 'GET, POST, PUT, DELETE, OPTIONS');
+      }
+      if (request.method === 'OPTIONS') return reply.code(204).send();
+    });
+  }
+
+  app.setNotFoundHandler((request, reply) => {
+    const error = new GatewayError(
+      'not_found',
+      `No route ${request.method} ${request.url.split('?')[0]} on tollgate.`,
+    );
+    return reply.code(error.status).send(errorBody(error, request.id));
+  });
+  app.setErrorHandler((error: FastifyError | Error, request, reply) => {
+    const gatewayError = frameworkError(error) ?? toGatewayError(error);
+    ctx.metrics.recordError('http', gatewayError.code);
+    if (gatewayError.status >= 500) {
+      ctx.logger.error({ requestId: request.id, url: request.url, error: error.message }, 'request failed');
+    }
+    return reply
+      .code(gatewayError.status)
+      .headers({ ...gatewayError.headers, 'x-tollgate-request-id': request.id })
+      .send(errorBody(gatewayError, request.id));
+  });
+  return app;
+}
+
+/** Fastify's own refusals (too large, bad content type…) in the gateway's vocabulary. */
+function frameworkError(error: FastifyError | Error): GatewayError | undefined {
+  const code = 'code' in error ? error.code : undefined;
+  switch (code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new GatewayError('payload_too_large', 'The request body is larger than this gateway accepts.');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new GatewayError('unsupported_media_type', 'Send the body as application/json.');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new GatewayError('invalid_request', 'The request body is empty or its length is wrong.');
+    default:
+      return undefined;
+  }
+}

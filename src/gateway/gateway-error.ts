@@ -1,0 +1,158 @@
+import { isAPIError, isOpenRouterError } from '../client/index.ts';
+import { BudgetExceededError } from '../ledger/index.ts';
+import { isMeteringError } from '../metering/index.ts';
+
+/**
+ * The closed list of error codes the gateway answers with. Codes are stable: never renamed,
+ * never reused for another meaning. Each carries its HTTP status and OpenAI error `type`.
+ */
+export const GATEWAY_ERRORS = {
+  invalid_json: { status: 400, type: 'invalid_request_error' },
+  invalid_request: { status: 400, type: 'invalid_request_error' },
+  cost_cap_exceeded: { status: 400, type: 'invalid_request_error' },
+  authentication_required: { status: 401, type: 'authentication_error' },
+  invalid_api_key: { status: 401, type: 'authentication_error' },
+  budget_exceeded: { status: 402, type: 'insufficient_quota' },
+  balance_too_low: { status: 402, type: 'insufficient_quota' },
+  permission_denied: { status: 403, type: 'permission_error' },
+  model_not_allowed: { status: 403, type: 'permission_error' },
+  not_found: { status: 404, type: 'invalid_request_error' },
+  method_not_allowed: { status: 405, type: 'invalid_request_error' },
+  payload_too_large: { status: 413, type: 'invalid_request_error' },
+  unsupported_media_type: { status: 415, type: 'invalid_request_error' },
+  rate_limited: { status: 429, type: 'rate_limit_error' },
+  too_many_streams: { status: 429, type: 'rate_limit_error' },
+  internal_error: { status: 500, type: 'server_error' },
+  ledger_unavailable: { status: 503, type: 'server_error' },
+  // Upstream answers, passed on with OpenRouter's status.
+  upstream_bad_request: { status: 400, type: 'invalid_request_error' },
+  upstream_authentication: { status: 401, type: 'authentication_error' },
+  upstream_payment_required: { status: 402, type: 'insufficient_quota' },
+  upstream_permission_denied: { status: 403, type: 'permission_error' },
+  upstream_moderation: { status: 403, type: 'permission_error' },
+  upstream_not_found: { status: 404, type: 'invalid_request_error' },
+  upstream_timeout: { status: 408, type: 'server_error' },
+  upstream_payload_too_large: { status: 413, type: 'invalid_request_error' },
+  upstream_unprocessable: { status: 422, type: 'invalid_request_error' },
+  upstream_rate_limited: { status: 429, type: 'rate_limit_error' },
+  upstream_error: { status: 500, type: 'server_error' },
+  upstream_bad_gateway: { status: 502, type: 'server_error' },
+  upstream_unavailable: { status: 503, type: 'server_error' },
+  upstream_gateway_timeout: { status: 504, type: 'server_error' },
+  upstream_invalid_response: { status: 502, type: 'server_error' },
+  upstream_unreachable: { status: 502, type: 'server_error' },
+} as const satisfies Record<string, { status: number; type: string }>;
+
+export type GatewayErrorCode = keyof typeof GATEWAY_ERRORS;
+
+/** An error the gateway answers with: a stable code, a message safe to show, extra headers. */
+export class GatewayError extends Error {
+  readonly code: GatewayErrorCode;
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  constructor(
+    code: GatewayErrorCode,
+    message: string,
+    options: { status?: number; headers?: Record<string, string> } = {},
+  ) {
+    super(message);
+    this.name = 'GatewayError';
+    this.code = code;
+    this.status = options.status ?? GATEWAY_ERRORS[code].status;
+    this.headers = options.headers ?? {};
+  }
+}
+
+/** OpenAI's error shape, plus tollgate's request id so support can find the ledger row and log line. */
+export interface GatewayErrorBody {
+  error: { message: string; type: string; code: GatewayErrorCode; param: null; request_id: string };
+}
+
+export function errorBody(error: GatewayError, requestId: string): GatewayErrorBody {
+  return {
+    error: {
+      message: error.message,
+      type: GATEWAY_ERRORS[error.code].type,
+      code: error.code,
+      param: null,
+      request_id: requestId,
+    },
+  };
+}
+
+const UPSTREAM_CODES: Record<number, GatewayErrorCode> = {
+  400: 'upstream_bad_request',
+  401: 'upstream_authentication',
+  402: 'upstream_payment_required',
+  403: 'upstream_permission_denied',
+  404: 'upstream_not_found',
+  408: 'upstream_timeout',
+  413: 'upstream_payload_too_large',
+  422: 'upstream_unprocessable',
+  429: 'upstream_rate_limited',
+  500: 'upstream_error',
+  502: 'upstream_bad_gateway',
+  503: 'upstream_unavailable',
+  504: 'upstream_gateway_timeout',
+};
+
+/** Response headers of an upstream error that a caller's SDK needs (its own retry logic reads them). */
+const FORWARDED_ERROR_HEADERS = [
+  'retry-after',
+  'x-ratelimit-limit',
+  'x-ratelimit-remaining',
+  'x-ratelimit-reset',
+];
+
+/**
+ * Maps anything thrown while serving a call to what the caller sees. OpenRouter's own message is
+ * passed on (already redacted and capped by the client) where the caller can act on it; upstream
+ * faults (408, 5xx) get a fixed safe sentence; a provider's raw payload never leaves.
+ */
+export function toGatewayError(error: unknown): GatewayError {
+  if (error instanceof GatewayError) return error;
+  if (error instanceof BudgetExceededError) return new GatewayError('budget_exceeded', error.message);
+  if (isMeteringError(error)) {
+    return new GatewayError(
+      error.code === 'cost_cap_exceeded' ? 'cost_cap_exceeded' : 'balance_too_low',
+      error.message,
+    );
+  }
+  if (isAPIError(error)) {
+    const status = error.status >= 400 && error.status <= 599 ? error.status : 502;
+    const code =
+      error.code === 'moderation'
+        ? 'upstream_moderation'
+        : (UPSTREAM_CODES[status] ?? (status >= 500 ? 'upstream_error' : 'upstream_bad_request'));
+    const headers: Record<string, string> = {};
+    for (const name of FORWARDED_ERROR_HEADERS) {
+      const value = error.headers[name];
+      if (value !== undefined) headers[name] = value;
+    }
+    return new GatewayError(code, error.userMessage, { status, headers });
+  }
+  if (isOpenRouterError(error)) {
+    switch (error.category) {
+      case 'timeout':
+        return new GatewayError(
+          'upstream_gateway_timeout',
+          'The AI service took too long to respond. Please try again.',
+          { status: 504 },
+        );
+      case 'connection':
+        return new GatewayError(
+          'upstream_unreachable',
+          'The AI service could not be reached. Please try again.',
+        );
+      case 'response':
+      case 'stream':
+        return new GatewayError(
+          'upstream_invalid_response',
+          'The AI service sent an invalid response. Please try again.',
+        );
+      default:
+        break;
+    }
+  }
+  return new GatewayError('internal_error', 'tollgate failed to handle this request. It has been logged.');
+}

@@ -1,0 +1,92 @@
+import { GatewayError } from './gateway-error.ts';
+
+export type JsonObject = Record<string, unknown>;
+
+/** Parses the raw request body once: a JSON object, or a 400 that says what is wrong. */
+export function parseJsonObject(raw: unknown): JsonObject {
+  if (!Buffer.isBuffer(raw) || raw.length === 0) {
+    throw new GatewayError(
+      'invalid_json',
+      'The request body is empty: send a JSON object with Content-Type: application/json.',
+    );
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(raw.toString('utf8'));
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new GatewayError('invalid_json', `The request body is not valid JSON (${reason.slice(0, 120)}).`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new GatewayError(
+      'invalid_json',
+      'The request body must be a JSON object, e.g. {"model": "...", "messages": [...]}.',
+    );
+  }
+  return value as JsonObject;
+}
+
+function expectType(
+  body: JsonObject,
+  field: string,
+  type: 'string' | 'boolean' | 'number',
+  required = false,
+): void {
+  const value = body[field];
+  if (value === undefined || value === null) {
+    if (required) throw new GatewayError('invalid_request', `"${field}" is required.`);
+    return;
+  }
+  if (typeof value !== type) {
+    throw new GatewayError(
+      'invalid_request',
+      `"${field}" must be a ${type} (got ${Array.isArray(value) ? 'array' : typeof value}).`,
+    );
+  }
+}
+
+/** The few checks tollgate makes itself (everything else is OpenRouter's to judge). */
+export function validateChatBody(body: JsonObject): void {
+  const messages = body.messages;
+  if (!Array.isArray(messages) || messages.length === 0) {
+    throw new GatewayError(
+      'invalid_request',
+      '"messages" must be a non-empty array of {role, content} objects.',
+    );
+  }
+  messages.forEach((message, index) => {
+    if (typeof message !== 'object' || message === null || typeof (message as JsonObject).role !== 'string') {
+      throw new GatewayError('invalid_request', `messages[${index}] must be an object with a "role" string.`);
+    }
+  });
+  validateCommon(body);
+}
+
+export function validateCompletionBody(body: JsonObject): void {
+  if (body.prompt === undefined)
+    throw new GatewayError('invalid_request', '"prompt" is required (a string or an array of strings).');
+  validateCommon(body);
+}
+
+export function validateEmbeddingsBody(body: JsonObject): void {
+  if (body.input === undefined)
+    throw new GatewayError('invalid_request', '"input" is required (a string or an array of strings).');
+  expectType(body, 'model', 'string', true);
+}
+
+function validateCommon(body: JsonObject): void {
+  expectType(body, 'model', 'string');
+  expectType(body, 'stream', 'boolean');
+  for (const field of ['max_tokens', 'max_completion_tokens'] as const) {
+    const value = body[field];
+    if (value !== undefined && value !== null && (!Number.isInteger(value) || (value as number) < 1)) {
+      throw new GatewayError('invalid_request', `"${field}" must be a whole number ≥ 1.`);
+    }
+  }
+  if (
+    body.models !== undefined &&
+    (!Array.isArray(body.models) || body.models.some((m) => typeof m !== 'string'))
+  ) {
+    throw new GatewayError('invalid_request', '"models" must be an array of model ids.');
+  }
+}

@@ -1,0 +1,48 @@
+import type { ServerResponse } from 'node:http';
+import { errorBody, type GatewayError } from './gateway-error.ts';
+
+/** Writes an OpenAI-shaped error with its status and headers (the response must be fresh). */
+export function sendGatewayError(res: ServerResponse, error: GatewayError, requestId: string): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  const body = JSON.stringify(errorBody(error, requestId));
+  res.writeHead(error.status, {
+    ...error.headers,
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    'x-tollgate-request-id': requestId,
+  });
+  res.end(body);
+}
+
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  value: unknown,
+  headers: Record<string, string | number> = {},
+): void {
+  const body = JSON.stringify(value);
+  res.writeHead(status, {
+    ...headers,
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+  });
+  res.end(body);
+}
+
+/** Writes bytes, waiting for the socket to drain when the caller reads slower than upstream sends. */
+export async function writeRespectingBackpressure(res: ServerResponse, bytes: Buffer): Promise<void> {
+  if (res.destroyed) return;
+  if (res.write(bytes)) return;
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}

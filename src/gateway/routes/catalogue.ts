@@ -1,0 +1,97 @@
+import type { FastifyInstance } from 'fastify';
+import type { LedgerRow } from '../../ledger/index.ts';
+import { moneyToNumber } from '../../shared/money.ts';
+import type { GatewayContext } from '../gateway-context.ts';
+import { GatewayError } from '../gateway-error.ts';
+
+/**
+ * `GET /v1/models` (OpenAI's list shape, with OpenRouter's fields and pricing kept) from the
+ * cached catalogue, and `GET /api/v1/generation?id=` answered from the ledger.
+ */
+export function registerCatalogueRoutes(app: FastifyInstance, ctx: GatewayContext): void {
+  for (const prefix of ['/v1', '/api/v1']) {
+    app.get(`${prefix}/models`, async (request, reply) => {
+      await ctx.auth.authenticate(request.headers.authorization);
+      const models = await ctx.catalog.list();
+      if (models.length === 0)
+        throw new GatewayError(
+          'upstream_unavailable',
+          'The model catalogue is not available yet. Please try again.',
+        );
+      return reply.send({
+        object: 'list',
+        data: models.map((model) => ({
+          object: 'model',
+          owned_by: model.id.split('/')[0] ?? 'openrouter',
+          ...model,
+        })),
+      });
+    });
+  }
+
+  app.get<{ Querystring: { id?: string } }>('/api/v1/generation', async (request, reply) => {
+    const principal = await ctx.auth.authenticate(request.headers.authorization);
+    const id = request.query.id;
+    if (!id || typeof id !== 'string')
+      throw new GatewayError('invalid_request', 'Pass the generation id: /api/v1/generation?id=gen-…');
+    const row = await ctx.ledger.getRequestByGenerationId(id);
+    const visible = row && (principal.kind !== 'key' || row.keyId === principal.key.id);
+    if (!visible) throw new GatewayError('not_found', `No generation ${id} in this tollgate ledger.`);
+    return reply.send({ data: generationOf(row) });
+  });
+}
+
+/** A ledger row in the shape of OpenRouter's generation record (§7), so its SDK can read it. */
+function generationOf(row: LedgerRow): Record<string, unknown> {
+  const cost = row.cost === null ? null : moneyToNumber(row.cost);
+  return {
+    id: row.generationId,
+    request_id: row.id,
+    upstream_id: null,
+    created_at: new Date(row.createdAt).toISOString(),
+    model: row.model ?? row.modelRequested,
+    provider_name: row.provider,
+    api_type: 'completions',
+    router: null,
+    app_id: null,
+    http_referer: null,
+    user_agent: null,
+    origin: '',
+    external_user: row.userId,
+    streamed: row.streamed,
+    cancelled: row.status === 'cancelled',
+    is_byok: row.isByok ?? false,
+    total_cost: cost ?? 0,
+    usage: cost ?? 0,
+    cost_known: row.costKnown,
+    cost_source: row.costSource,
+    cache_discount: null,
+    upstream_inference_cost:
+      row.upstreamInferenceCost === null ? null : moneyToNumber(row.upstreamInferenceCost),
+    latency: row.upstreamLatencyMs ?? row.latencyMs,
+    generation_time: row.generationTimeMs,
+    moderation_latency: null,
+    finish_reason: row.finishReason,
+    native_finish_reason: row.nativeFinishReason,
+    tokens_prompt: row.promptTokens,
+    tokens_completion: row.completionTokens,
+    native_tokens_prompt: row.promptTokens,
+    native_tokens_completion: row.completionTokens,
+    native_tokens_reasoning: row.reasoningTokens,
+    native_tokens_cached: row.cachedTokens,
+    native_tokens_completion_images: null,
+    num_media_prompt: null,
+    num_media_completion: null,
+    num_input_audio_prompt: null,
+    num_search_results: null,
+    num_fetches: null,
+    web_search_engine: null,
+    service_tier: null,
+    preset_id: null,
+    workspace_id: null,
+    session_id: null,
+    data_region: 'global',
+    provider_responses: row.providerResponses,
+    tollgate: { module: row.module, status: row.status, reconciled_at: row.reconciledAt },
+  };
+}

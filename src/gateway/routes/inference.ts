@@ -1,0 +1,428 @@
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import { errorFromResponse, type OpenedStream } from '../../client/index.ts';
+import { type CallEnd, type CallFailure, failureOf, type MeteredCall } from '../../metering/index.ts';
+import type { UsageLike } from '../../pricing/index.ts';
+import { uuidv7 } from '../../shared/ids.ts';
+import { moneyToNumber } from '../../shared/money.ts';
+import { attributionOf } from '../attribution.ts';
+import type { Principal } from '../auth.ts';
+import { forwardedRequestHeaders, returnedResponseHeaders } from '../forward-headers.ts';
+import type { GatewayContext } from '../gateway-context.ts';
+import { GatewayError, toGatewayError } from '../gateway-error.ts';
+import { checkModelsAllowed } from '../model-patterns.ts';
+import { type JsonObject, parseJsonObject } from '../request-body.ts';
+import { sendGatewayError, writeRespectingBackpressure } from '../respond.ts';
+import { StreamRelay, type UpstreamStreamError } from '../stream-relay.ts';
+
+/** One metered inference route: where it goes upstream and what it checks itself. */
+export interface InferenceRoute {
+  /** Label for metrics and logs. */
+  name: 'chat' | 'completions' | 'embeddings';
+  upstreamPath: string;
+  streamable: boolean;
+  validate(body: JsonObject): void;
+}
+
+export interface IncomingCall {
+  headers: IncomingHttpHeaders;
+  body: unknown;
+}
+
+/**
+ * The gateway's hot path: authenticate, parse the body once, attribute, admit (budget
+ * reservation and pending row), forward the caller's bytes, and pass the answer back — streams
+ * chunk by chunk as they arrive, with a side reader metering a copy. The final bytes leave only
+ * once the ledger row is committed. Writes to `res` directly (the framework is out of the way).
+ */
+export async function proxyInference(
+  ctx: GatewayContext,
+  route: InferenceRoute,
+  incoming: IncomingCall,
+  res: ServerResponse,
+): Promise<void> {
+  const startedAt = ctx.clock.now();
+  const requestId = uuidv7(startedAt);
+  let principal: Principal | undefined;
+  let call: MeteredCall<JsonObject>;
+  let upstreamBytes: Buffer | string;
+  let streamed = false;
+  try {
+    principal = await ctx.auth.authenticate(incoming.headers.authorization);
+    const body = parseJsonObject(incoming.body);
+    route.validate(body);
+    checkModelsAllowed(principal, body);
+    ctx.rateLimiter.take(principal);
+    const attribution = attributionOf(incoming.headers, body.user, principal, requestId);
+    streamed = route.streamable && body.stream === true;
+    // `user` reaches OpenRouter even when it came from a header or the key's default.
+    const withUser =
+      body.user === undefined && attribution.userId ? { ...body, user: attribution.userId } : body;
+    call = await ctx.meter.admit({ id: requestId, startedAt, request: withUser, attribution, streamed });
+    upstreamBytes =
+      call.requestChanged || withUser !== body ? JSON.stringify(call.request) : (incoming.body as Buffer);
+  } catch (error) {
+    answerError(ctx, res, route, requestId, error);
+    return;
+  }
+
+  const releaseStream = streamed ? tryOpenStreamSlot(ctx, principal, res, route, requestId, call) : () => {};
+  if (!releaseStream) return;
+
+  // A caller who goes away mid-stream aborts the upstream call (stopping generation and billing
+  // where the provider supports it). A non-streamed call runs on: its bill cannot be stopped,
+  // so tollgate waits for the usage to record what it cost.
+  const callerGone = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) callerGone.abort(new Error('the caller disconnected'));
+  });
+
+  let opened: OpenedStream;
+  const sentAt = ctx.clock.now();
+  try {
+    opened = await ctx.client.forward.open(
+      {
+        method: 'POST',
+        path: route.upstreamPath,
+        headers: forwardedRequestHeaders(incoming.headers),
+        body: upstreamBytes,
+      },
+      streamed ? { signal: callerGone.signal } : {},
+    );
+  } catch (error) {
+    releaseStream();
+    const cancelled = callerGone.signal.aborted;
+    await finishCall(
+      ctx,
+      route,
+      call,
+      {
+        failure: failureOf(error),
+        cancelled,
+        httpStatus: numberField(error, 'status'),
+        attempts: numberField(error, 'attempts'),
+      },
+      sentAt,
+    );
+    if (!cancelled) answerError(ctx, res, route, requestId, error, call);
+    return;
+  }
+
+  try {
+    const isStream = (opened.headers['content-type'] ?? '').includes('text/event-stream');
+    if (streamed && isStream) await relayStream(ctx, route, call, opened, res, callerGone.signal, sentAt);
+    else await relayJson(ctx, route, call, opened, res, callerGone.signal, sentAt);
+  } finally {
+    opened.release();
+    releaseStream();
+  }
+}
+
+function tryOpenStreamSlot(
+  ctx: GatewayContext,
+  principal: Principal,
+  res: ServerResponse,
+  route: InferenceRoute,
+  requestId: string,
+  call: MeteredCall<JsonObject>,
+): (() => void) | undefined {
+  try {
+    return ctx.rateLimiter.openStream(principal, ctx.maxStreamsPerKey);
+  } catch (error) {
+    void finishCall(
+      ctx,
+      route,
+      call,
+      { failure: { code: 'too_many_streams', message: 'stream limit', billed: 'no' } },
+      ctx.clock.now(),
+    ).finally(() => answerError(ctx, res, route, requestId, error, call));
+    return undefined;
+  }
+}
+
+async function relayStream(
+  ctx: GatewayContext,
+  route: InferenceRoute,
+  call: MeteredCall<JsonObject>,
+  opened: OpenedStream,
+  res: ServerResponse,
+  callerGone: AbortSignal,
+  sentAt: number,
+): Promise<void> {
+  res.writeHead(200, {
+    ...returnedResponseHeaders(opened.headers),
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    'x-tollgate-request-id': call.id,
+  });
+  res.flushHeaders();
+  const relay = new StreamRelay((chunk, error) => cleanErrorEvent(ctx, call.id, chunk, error));
+  let broken: unknown;
+  let firstChunkAt: number | undefined;
+  try {
+    for await (const chunk of opened.body) {
+      firstChunkAt ??= ctx.clock.now();
+      const out = relay.push(chunk as Buffer);
+      if (out) await writeRespectingBackpressure(res, out);
+    }
+  } catch (error) {
+    broken = error;
+  }
+  const held = relay.drain();
+  const facts = relay.facts;
+  const cancelled = callerGone.aborted;
+  let failure: CallFailure | undefined;
+  if (!cancelled) {
+    if (broken !== undefined) failure = failureOf(broken);
+    else if (facts.error) failure = { code: 'stream_error', message: facts.error.message, billed: 'unknown' };
+    else if (!relay.complete) {
+      failure = {
+        code: 'stream_truncated',
+        message: 'the upstream stream ended without [DONE] or usage',
+        billed: 'unknown',
+      };
+    }
+  }
+  await finishCall(
+    ctx,
+    route,
+    call,
+    {
+      generationId: facts.id ?? opened.headers['x-generation-id'] ?? null,
+      model: facts.model ?? null,
+      provider: facts.provider ?? null,
+      usage: facts.usage ?? null,
+      finishReason: facts.finishReason,
+      nativeFinishReason: facts.nativeFinishReason,
+      httpStatus: opened.status,
+      failure,
+      cancelled,
+      attempts: opened.attempts,
+      ttftMs: firstChunkAt === undefined ? null : firstChunkAt - call.startedAt,
+    },
+    sentAt,
+  );
+  if (cancelled || res.destroyed) return;
+  // The row is committed: now the last bytes ([DONE]) may go. A failure the upstream did not
+  // report itself becomes a final SSE error event, as OpenRouter does.
+  const closing =
+    failure && !facts.error
+      ? Buffer.concat([
+          held,
+          Buffer.from(finalErrorEvent(call.id, facts.id, toGatewayError(broken ?? new Error('truncated')))),
+        ])
+      : held;
+  res.end(closing);
+}
+
+async function relayJson(
+  ctx: GatewayContext,
+  route: InferenceRoute,
+  call: MeteredCall<JsonObject>,
+  opened: OpenedStream,
+  res: ServerResponse,
+  callerGone: AbortSignal,
+  sentAt: number,
+): Promise<void> {
+  const chunks: Buffer[] = [];
+  let broken: unknown;
+  try {
+    for await (const chunk of opened.body) chunks.push(chunk as Buffer);
+  } catch (error) {
+    broken = error;
+  }
+  const bytes = Buffer.concat(chunks);
+  const parsed = broken === undefined ? parseAnswer(bytes) : undefined;
+  const answer = parsed?.ok ? parsed.value : undefined;
+  const choice = Array.isArray(answer?.choices) ? (answer.choices[0] as JsonObject | undefined) : undefined;
+  let failure: CallFailure | undefined;
+  let inBandError: GatewayError | undefined;
+  if (broken !== undefined) failure = failureOf(broken);
+  else if (!answer)
+    failure = {
+      code: 'invalid_response',
+      message: `upstream sent invalid JSON: ${parsed?.ok === false ? parsed.reason : ''}`,
+      billed: 'unknown',
+    };
+  else if (answer.error && !answer.choices && !answer.data) {
+    // §6.5: a 200 whose body holds only an error: the provider failed after OpenRouter committed.
+    const apiError = errorFromResponse(200, answer, opened.headers, { secrets: ctx.secrets });
+    failure = failureOf(apiError);
+    inBandError = toGatewayError(apiError);
+  }
+  const generationId = stringField(answer?.id) ?? opened.headers['x-generation-id'] ?? null;
+  await finishCall(
+    ctx,
+    route,
+    call,
+    {
+      generationId: generationId?.startsWith('gen-')
+        ? generationId
+        : (opened.headers['x-generation-id'] ?? null),
+      model: stringField(answer?.model) ?? null,
+      provider: stringField(answer?.provider) ?? null,
+      usage: (answer?.usage as UsageLike | undefined) ?? null,
+      finishReason: stringField(choice?.finish_reason) ?? null,
+      nativeFinishReason: stringField(choice?.native_finish_reason) ?? null,
+      httpStatus: opened.status,
+      failure,
+      cancelled: callerGone.aborted,
+      attempts: opened.attempts,
+    },
+    sentAt,
+  );
+  if (res.destroyed) return;
+  if (failure) {
+    answerError(
+      ctx,
+      res,
+      route,
+      call.id,
+      inBandError ??
+        broken ??
+        new GatewayError(
+          'upstream_invalid_response',
+          'The AI service sent an invalid response. Please try again.',
+        ),
+      call,
+    );
+    return;
+  }
+  res.writeHead(opened.status, {
+    ...returnedResponseHeaders(opened.headers),
+    'content-type': opened.headers['content-type'] ?? 'application/json',
+    'content-length': bytes.length,
+    'x-tollgate-request-id': call.id,
+  });
+  res.end(bytes);
+}
+
+async function finishCall(
+  ctx: GatewayContext,
+  route: InferenceRoute,
+  call: MeteredCall<JsonObject>,
+  end: CallEnd,
+  sentAt: number,
+): Promise<void> {
+  const now = ctx.clock.now();
+  const finished = await call.finish({ ...end, latencyMs: now - call.startedAt });
+  const model = end.model ?? (typeof call.request.model === 'string' ? call.request.model : 'default');
+  const usage = end.usage as { prompt_tokens?: unknown; completion_tokens?: unknown } | null | undefined;
+  ctx.metrics.recordCall({
+    route: route.name,
+    model,
+    module: moduleOf(call),
+    status: finished.status,
+    promptTokens: typeof usage?.prompt_tokens === 'number' ? usage.prompt_tokens : 0,
+    completionTokens: typeof usage?.completion_tokens === 'number' ? usage.completion_tokens : 0,
+    costUsd: finished.cost === null ? null : moneyToNumber(finished.cost),
+    upstreamSeconds: (now - sentAt) / 1000,
+    ttftSeconds: typeof end.ttftMs === 'number' ? end.ttftMs / 1000 : undefined,
+  });
+  const level = end.failure ? 'warn' : 'debug';
+  ctx.logger[level](
+    {
+      requestId: call.id,
+      route: route.name,
+      module: moduleOf(call),
+      model,
+      status: finished.status,
+      httpStatus: end.httpStatus,
+      generationId: end.generationId,
+      cost: finished.cost === null ? null : finished.cost.toString(),
+      latencyMs: now - call.startedAt,
+      error: end.failure ? { code: end.failure.code, message: end.failure.message } : undefined,
+    },
+    end.failure ? 'call failed' : 'call completed',
+  );
+}
+
+function moduleOf(call: MeteredCall<JsonObject>): string {
+  return call.attribution.module;
+}
+
+function answerError(
+  ctx: GatewayContext,
+  res: ServerResponse,
+  route: InferenceRoute,
+  requestId: string,
+  error: unknown,
+  call?: MeteredCall<JsonObject>,
+): void {
+  const gatewayError = toGatewayError(error);
+  ctx.metrics.recordError(route.name, gatewayError.code);
+  if (!call) {
+    const internal = error instanceof Error ? error.message : String(error);
+    const level = gatewayError.status >= 500 ? 'error' : 'info';
+    ctx.logger[level](
+      { requestId, route: route.name, code: gatewayError.code, error: internal },
+      'call refused',
+    );
+  }
+  sendGatewayError(res, gatewayError, requestId);
+}
+
+/** An upstream error event, rewritten: OpenRouter's message only where the caller can act on it. */
+function cleanErrorEvent(
+  ctx: GatewayContext,
+  requestId: string,
+  chunk: Record<string, unknown>,
+  error: UpstreamStreamError,
+): string {
+  const status = typeof error.code === 'number' ? error.code : 502;
+  const apiError = errorFromResponse(
+    status,
+    { error: { code: status, message: error.message } },
+    {},
+    { secrets: ctx.secrets },
+  );
+  return `data: ${JSON.stringify({
+    id: chunk.id,
+    object: 'chat.completion.chunk',
+    created: chunk.created,
+    model: chunk.model,
+    provider: chunk.provider,
+    error: {
+      code: status,
+      message: apiError.userMessage,
+      metadata: { error_type: error.errorType ?? null, request_id: requestId },
+    },
+    choices: [{ index: 0, delta: { content: '' }, finish_reason: 'error', native_finish_reason: 'error' }],
+  })}\n\n`;
+}
+
+function finalErrorEvent(requestId: string, generationId: string | undefined, error: GatewayError): string {
+  return `data: ${JSON.stringify({
+    id: generationId ?? requestId,
+    object: 'chat.completion.chunk',
+    error: {
+      code: error.status,
+      message: error.message,
+      metadata: { error_type: error.code, request_id: requestId },
+    },
+    choices: [{ index: 0, delta: { content: '' }, finish_reason: 'error', native_finish_reason: 'error' }],
+  })}\n\n`;
+}
+
+type ParsedAnswer = { ok: true; value: JsonObject } | { ok: false; reason: string };
+
+function parseAnswer(bytes: Buffer): ParsedAnswer {
+  try {
+    // OpenRouter may send blank lines before the JSON while the model works (§4).
+    const value: unknown = JSON.parse(bytes.toString('utf8'));
+    if (typeof value === 'object' && value !== null && !Array.isArray(value))
+      return { ok: true, value: value as JsonObject };
+    return { ok: false, reason: 'not an object' };
+  } catch (error) {
+    return { ok: false, reason: error instanceof Error ? error.message.slice(0, 120) : 'unparseable' };
+  }
+}
+
+function stringField(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function numberField(error: unknown, key: string): number | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const value = (error as Record<string, unknown>)[key];
+  return typeof value === 'number' ? value : undefined;
+}

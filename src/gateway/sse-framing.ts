@@ -1,0 +1,38 @@
+/**
+ * Where SSE events end in a byte buffer. An event ends at a blank line; lines end in LF, CRLF or
+ * CR, so the blank line is one of these terminator pairs. The relay forwards bytes only up to
+ * an event's end, so a caller never waits for a complete event and the relay can look at whole
+ * events (to hold back `[DONE]` or clean an error event) without re-encoding anything.
+ */
+const TERMINATOR_PAIRS = ['\n\n', '\r\n\r\n', '\n\r\n', '\r\r'] as const;
+
+/** Index just past the last event boundary in `bytes`, or 0 when none is complete. */
+export function lastEventEnd(bytes: Buffer): number {
+  let end = 0;
+  for (const pair of TERMINATOR_PAIRS) {
+    const at = bytes.lastIndexOf(pair);
+    if (at !== -1 && at + pair.length > end) end = at + pair.length;
+  }
+  return end;
+}
+
+/** Index just past the first event boundary at or after `from`, or -1. */
+export function nextEventEnd(bytes: Buffer, from: number): number {
+  let end = -1;
+  for (const pair of TERMINATOR_PAIRS) {
+    const at = bytes.indexOf(pair, from);
+    if (at !== -1 && (end === -1 || at + pair.length < end)) end = at + pair.length;
+  }
+  return end;
+}
+
+/** The `data` of one event's text: its `data:` lines joined by "\n" (SSE rules), or undefined. */
+export function eventData(text: string): string | undefined {
+  let data: string | undefined;
+  for (const line of text.split(/\r\n|\r|\n/)) {
+    if (!line.startsWith('data:')) continue;
+    const value = line.charCodeAt(5) === 32 ? line.slice(6) : line.slice(5);
+    data = data === undefined ? value : `${data}\n${value}`;
+  }
+  return data;
+}

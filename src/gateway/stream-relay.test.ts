@@ -1,0 +1,156 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { StreamRelay } from './stream-relay.ts';
+
+const base = {
+  id: 'gen-1',
+  provider: 'OpenAI',
+  model: 'openai/gpt-4o-mini',
+  object: 'chat.completion.chunk',
+  created: 1,
+};
+function event(payload: unknown, newline = '\n'): string {
+  return `data: ${JSON.stringify(payload)}${newline}${newline}`;
+}
+const usage = { prompt_tokens: 5, completion_tokens: 3, total_tokens: 8, cost: 0.0000042 };
+
+function streamText(newline: string): string {
+  return [
+    `: OPENROUTER PROCESSING${newline}${newline}`,
+    event(
+      {
+        ...base,
+        choices: [{ index: 0, delta: { role: 'assistant', content: 'Привет' }, finish_reason: null }],
+      },
+      newline,
+    ),
+    event(
+      {
+        ...base,
+        choices: [
+          {
+            index: 0,
+            delta: { role: 'assistant', content: ', мир' },
+            finish_reason: 'stop',
+            native_finish_reason: 'STOP',
+          },
+        ],
+      },
+      newline,
+    ),
+    event(
+      {
+        ...base,
+        choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: 'stop' }],
+        usage,
+      },
+      newline,
+    ),
+    `data: [DONE]${newline}${newline}`,
+  ].join('');
+}
+
+function relay() {
+  return new StreamRelay(
+    (chunk, error) =>
+      `data: ${JSON.stringify({ id: chunk.id, error: { code: error.code, message: 'clean' } })}\n\n`,
+  );
+}
+
+/** Splits bytes at the given cut points. */
+function split(bytes: Buffer, cuts: number[]): Buffer[] {
+  const points = [...new Set(cuts.map((cut) => cut % (bytes.length + 1)))].sort((a, b) => a - b);
+  const pieces: Buffer[] = [];
+  let from = 0;
+  for (const point of points) {
+    pieces.push(bytes.subarray(from, point));
+    from = point;
+  }
+  pieces.push(bytes.subarray(from));
+  return pieces.filter((piece) => piece.length > 0);
+}
+
+describe('StreamRelay', () => {
+  for (const newline of ['\n', '\r\n', '\r']) {
+    it(`passes every byte through, holding [DONE] until drained (${JSON.stringify(newline)})`, () => {
+      const bytes = Buffer.from(streamText(newline));
+      fc.assert(
+        fc.property(fc.array(fc.nat(), { maxLength: 12 }), (cuts) => {
+          const r = relay();
+          const before: Buffer[] = [];
+          for (const piece of split(bytes, cuts)) {
+            const out = r.push(piece);
+            if (out) before.push(out);
+          }
+          const forwarded = Buffer.concat(before).toString();
+          expect(forwarded).not.toContain('[DONE]');
+          expect(forwarded + r.drain().toString()).toBe(bytes.toString());
+          expect(r.facts).toMatchObject({
+            id: 'gen-1',
+            model: 'openai/gpt-4o-mini',
+            provider: 'OpenAI',
+            finishReason: 'stop',
+            nativeFinishReason: 'STOP',
+            sawDone: true,
+            usage,
+          });
+          expect(r.complete).toBe(true);
+        }),
+        { numRuns: 300 },
+      );
+    });
+  }
+
+  it('forwards each complete event at once, at every byte boundary', () => {
+    const bytes = Buffer.from(streamText('\n'));
+    const firstEventEnd = bytes.indexOf('\n\n', bytes.indexOf('data:')) + 2;
+    for (let cut = 1; cut < bytes.length; cut++) {
+      const r = relay();
+      const first = r.push(bytes.subarray(0, cut));
+      const forwarded = first?.length ?? 0;
+      // Everything up to the last complete event in the first piece is out already.
+      const expected = bytes.subarray(0, cut).lastIndexOf('\n\n');
+      expect(forwarded).toBe(expected === -1 ? 0 : Math.min(expected + 2, bytes.indexOf('data: [DONE]')));
+      r.push(bytes.subarray(cut));
+      r.drain();
+      expect(r.facts.usage).toEqual(usage);
+    }
+    expect(firstEventEnd).toBeGreaterThan(0);
+  });
+
+  it('replaces an upstream error event with a clean one and records it', () => {
+    const r = relay();
+    const errorChunk = {
+      ...base,
+      error: {
+        code: 502,
+        message: 'provider said: secret raw payload',
+        metadata: { error_type: 'provider_unavailable', raw: 'x' },
+      },
+      choices: [{ index: 0, delta: { content: '' }, finish_reason: 'error' }],
+    };
+    const out = r.push(
+      Buffer.from(event({ ...base, choices: [{ index: 0, delta: { content: 'a' } }] }) + event(errorChunk)),
+    );
+    const text = out?.toString() ?? '';
+    expect(text).toContain('"content":"a"');
+    expect(text).not.toContain('secret raw payload');
+    expect(text).toContain('"message":"clean"');
+    expect(r.facts.error).toEqual({
+      code: 502,
+      message: 'provider said: secret raw payload',
+      errorType: 'provider_unavailable',
+    });
+    expect(r.complete).toBe(false);
+  });
+
+  it('knows a stream cut short', () => {
+    const r = relay();
+    r.push(
+      Buffer.from(event({ ...base, choices: [{ index: 0, delta: { content: 'a' } }] }) + 'data: {"id":'),
+    );
+    expect(r.drain().toString()).toBe('data: {"id":');
+    expect(r.complete).toBe(false);
+    expect(r.facts.sawDone).toBe(false);
+  });
+});
