@@ -3,6 +3,7 @@ import type { LedgerRow } from '../../ledger/index.ts';
 import { moneyToNumber } from '../../shared/money.ts';
 import type { GatewayContext } from '../gateway-context.ts';
 import { GatewayError } from '../gateway-error.ts';
+import { passThrough } from './passthrough.ts';
 
 /**
  * `GET /v1/models` (OpenAI's list shape, with OpenRouter's fields and pricing kept) from the
@@ -11,6 +12,8 @@ import { GatewayError } from '../gateway-error.ts';
 export function registerCatalogueRoutes(app: FastifyInstance, ctx: GatewayContext): void {
   for (const prefix of ['/v1', '/api/v1']) {
     app.get(`${prefix}/models`, async (request, reply) => {
+      // Filters and paging are OpenRouter's to apply: such queries go through as they are.
+      if (prefix === '/api/v1' && request.url.includes('?')) return passThrough(ctx, request, reply);
       await ctx.auth.authenticate(request.headers.authorization);
       const models = await ctx.catalog.list();
       if (models.length === 0)

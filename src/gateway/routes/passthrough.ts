@@ -22,7 +22,16 @@ const RETURNED = [
  * replaces the caller's), so the whole API works through tollgate.
  */
 export function registerPassthroughRoutes(app: FastifyInstance, ctx: GatewayContext): void {
-  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+  app.all('/api/v1/*', (request, reply) => passThrough(ctx, request, reply));
+}
+
+/** Forwards one request to OpenRouter and its answer back (also used by routes that only sometimes pass through). */
+export async function passThrough(
+  ctx: GatewayContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<FastifyReply> {
+  {
     const principal = await ctx.auth.authenticate(request.headers.authorization);
     const url = new URL(request.url, 'http://gateway');
     const path = url.pathname.slice('/api/v1'.length) || '/';
@@ -48,6 +57,5 @@ export function registerPassthroughRoutes(app: FastifyInstance, ctx: GatewayCont
     } finally {
       opened.release();
     }
-  };
-  app.all('/api/v1/*', handler);
+  }
 }
