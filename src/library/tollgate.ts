@@ -13,9 +13,11 @@ import {
   type TollgateConfig,
 } from '../config/index.ts';
 import {
+  type FetchGeneration,
   type Ledger,
   type LedgerLogger,
   openLedger,
+  type ReconcileRunSummary,
   type Reconciler,
   silentLogger,
   type TagValue,
@@ -94,7 +96,7 @@ export class Tollgate {
   readonly catalog: ModelCatalog;
   readonly #meter: Meter;
   readonly #balance: BalanceWatcher | undefined;
-  readonly #reconciler: Reconciler | undefined;
+  readonly #reconciler: Reconciler;
 
   private constructor(parts: {
     config: Readonly<TollgateConfig>;
@@ -103,7 +105,7 @@ export class Tollgate {
     catalog: ModelCatalog;
     meter: Meter;
     balance: BalanceWatcher | undefined;
-    reconciler: Reconciler | undefined;
+    reconciler: Reconciler;
   }) {
     this.config = parts.config;
     this.client = parts.client;
@@ -167,21 +169,8 @@ export class Tollgate {
       profiles: config.modules,
       balance,
     });
-    const reconciler =
-      options.reconcile === false
-        ? undefined
-        : ledger.reconciler({
-            fetchGeneration: async (id, signal) => {
-              try {
-                const result = await client.generation.get(id, { signal, maxRetries: 0 });
-                return { status: 'found', record: result.body };
-              } catch (error) {
-                if (isAPIError(error) && error.status === 404) return { status: 'not_found' };
-                throw error;
-              }
-            },
-          });
-    reconciler?.start();
+    const reconciler = ledger.reconciler({ fetchGeneration: generationFetcher(client) });
+    if (options.reconcile !== false) reconciler.start();
     return new Tollgate({ config, client, ledger, catalog, meter, balance, reconciler });
   }
 
@@ -236,9 +225,23 @@ export class Tollgate {
     return await watcher.refresh();
   }
 
+  /**
+   * Reconciles due rows with GET /generation now, repeating while rows keep coming due (the
+   * background reconciler does the same on its own schedule).
+   */
+  async reconcileNow(options: { rounds?: number } = {}): Promise<ReconcileRunSummary[]> {
+    const runs: ReconcileRunSummary[] = [];
+    for (let round = 0; round < (options.rounds ?? 1); round++) {
+      const run = await this.#reconciler.runOnce();
+      runs.push(run);
+      if (run.claimed === 0) break;
+    }
+    return runs;
+  }
+
   /** Stops background work and flushes every ledger write. */
   async close(): Promise<void> {
-    await this.#reconciler?.stop();
+    await this.#reconciler.stop();
     this.catalog.close();
     await this.ledger.close();
     await this.client.close();
@@ -272,6 +275,19 @@ export class Tollgate {
       },
     };
   }
+}
+
+/** GET /generation through the client, in the shape the reconciler takes (404 = not there yet). */
+function generationFetcher(client: OpenRouterClient): FetchGeneration {
+  return async (id, signal) => {
+    try {
+      const result = await client.generation.get(id, { signal, maxRetries: 0 });
+      return { status: 'found', record: result.body };
+    } catch (error) {
+      if (isAPIError(error) && error.status === 404) return { status: 'not_found' };
+      throw error;
+    }
+  };
 }
 
 /** Module budgets written in the config become ledger budgets (created or updated at open). */
