@@ -8,7 +8,7 @@
  * ```
  */
 export * from './client/index.ts';
-export { BudgetExceededError, type Ledger, openLedger } from './ledger/index.ts';
+export { BudgetExceededError, type Ledger, type LedgerRow, openLedger } from './ledger/index.ts';
 export {
   type ChatRequest,
   type ChatResult,

@@ -45,9 +45,14 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     env: {},
     cwd: dir,
     overrides: {
-      openrouter: { apiKey: upstreamKey, baseUrl: sim.url, maxRetries: 1 },
-      db: { url: options.db ?? join(dir, 'ledger.db') },
       ...options.config,
+      openrouter: {
+        apiKey: upstreamKey,
+        baseUrl: sim.url,
+        maxRetries: 1,
+        ...(options.config?.openrouter as object | undefined),
+      },
+      db: { url: options.db ?? join(dir, 'ledger.db') },
       gateway: { port: 0, logLevel: 'debug', ...(options.config?.gateway as object | undefined) },
     },
   });

@@ -272,19 +272,12 @@ async function relayJson(
   );
   if (res.destroyed) return;
   if (failure) {
-    answerError(
-      ctx,
-      res,
-      route,
-      call.id,
-      inBandError ??
-        broken ??
-        new GatewayError(
-          'upstream_invalid_response',
-          'The AI service sent an invalid response. Please try again.',
-        ),
-      call,
+    // A body that broke off or does not parse is the upstream's fault: 502, never our 500.
+    const unreadable = new GatewayError(
+      'upstream_invalid_response',
+      'The AI service sent an invalid response. Please try again.',
     );
+    answerError(ctx, res, route, call.id, inBandError ?? unreadable, call);
     return;
   }
   res.writeHead(opened.status, {

@@ -1,0 +1,263 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LedgerRow, Tollgate } from '../src/index.ts';
+import { createSimulatorKey, type RunningSimulator, startSimulator } from '../src/simulator/index.ts';
+import { eventually, startTestGateway, type TestGateway } from './helpers/gateway.ts';
+
+/** Every simulator fault a caller can meet (the slow ones only slow a call down). */
+const FAULTS = [
+  '400',
+  '401',
+  '402',
+  '403',
+  '404',
+  '408',
+  '413',
+  '429',
+  '500',
+  '502',
+  '503',
+  'reset',
+  'stall',
+  'mid-stream-error',
+  'truncated-stream',
+  'invalid-json',
+  'content-filter',
+  'length',
+  'finish-error',
+  'provider-fallback',
+  'slow-first-token',
+  'slow-stream',
+] as const;
+type Fault = (typeof FAULTS)[number];
+const HTTP_ERRORS = new Set<string>([
+  '400',
+  '401',
+  '402',
+  '403',
+  '404',
+  '408',
+  '413',
+  '429',
+  '500',
+  '502',
+  '503',
+]);
+
+/** What the ledger must say for each fault: the row's status, and whether its cost is known. */
+function expectedRow(
+  fault: Fault,
+  streamed: boolean,
+): { status: string; cost: 'zero' | 'known' | 'unknown' } {
+  if (HTTP_ERRORS.has(fault)) return { status: 'error', cost: 'zero' };
+  switch (fault) {
+    case 'reset':
+    case 'stall':
+    case 'invalid-json':
+      return { status: 'error', cost: 'unknown' };
+    case 'truncated-stream':
+      return { status: 'error', cost: 'unknown' };
+    case 'mid-stream-error':
+      // Streamed, the error chunk carries no usage: the cost waits for reconciliation.
+      return { status: 'error', cost: streamed ? 'unknown' : 'zero' };
+    case 'finish-error':
+      // An error finish is not billed (zero-completion insurance), and the usage says so.
+      return { status: 'error', cost: 'zero' };
+    case 'content-filter':
+      return { status: 'filtered', cost: 'known' };
+    default:
+      return { status: 'ok', cost: 'known' };
+  }
+}
+
+/** The stall outlasts the 400 ms attempt timeout; the slow faults stay well inside it. */
+const FAULT_MS: Partial<Record<Fault, number>> = { stall: 3_000, 'slow-first-token': 150, 'slow-stream': 5 };
+function faultStep(fault: Fault): string | { name: string; ms: number } {
+  const ms = FAULT_MS[fault];
+  return ms === undefined ? fault : { name: fault, ms };
+}
+function faultHeader(fault: Fault): string {
+  const ms = FAULT_MS[fault];
+  return ms === undefined ? fault : `${fault};ms=${ms}`;
+}
+
+interface Cell {
+  fault: Fault;
+  streamed: boolean;
+  surface: 'library' | 'gateway';
+  caller: string;
+  row: LedgerRow | undefined;
+}
+
+const cells: Cell[] = [];
+const unhandled: unknown[] = [];
+const onUnhandled = (reason: unknown) => unhandled.push(reason);
+const messages = [{ role: 'user' as const, content: 'Explain the fault matrix.' }];
+
+function costOf(row: LedgerRow | undefined): string {
+  if (!row) return 'no row';
+  return row.cost === null ? 'unknown' : row.cost === 0n ? 'zero' : 'known';
+}
+
+function tcpHandles(): number {
+  return process
+    .getActiveResourcesInfo()
+    .filter((name) => name === 'TCPSocketWrap' || name === 'TCPServerWrap').length;
+}
+
+beforeAll(() => {
+  process.on('unhandledRejection', onUnhandled);
+});
+afterAll(() => {
+  process.off('unhandledRejection', onUnhandled);
+  const line = (cell: Cell) =>
+    `${cell.fault.padEnd(18)} ${cell.surface.padEnd(8)} ${(cell.streamed ? 'stream' : 'plain').padEnd(7)} ${cell.caller.padEnd(44)} ${(cell.row?.status ?? '-').padEnd(12)} ${costOf(cell.row)}`;
+  console.log(
+    [
+      'fault              surface  mode    caller sees                                  row status   cost',
+      ...cells.map(line),
+    ].join('\n'),
+  );
+});
+
+describe('fault matrix: every simulator fault × plain and streamed × library and gateway', () => {
+  const baseline = tcpHandles();
+
+  describe('the library', () => {
+    let sim: RunningSimulator;
+    let tg: Tollgate;
+    let dir: string;
+    const key = createSimulatorKey();
+    beforeAll(async () => {
+      sim = await startSimulator({ generationLagMs: 0, stallMs: 3_000 });
+      dir = mkdtempSync(join(tmpdir(), 'tollgate-matrix-'));
+      tg = await Tollgate.open({
+        apiKey: key,
+        baseUrl: sim.url,
+        db: join(dir, 'ledger.db'),
+        env: {},
+        cwd: dir,
+        maxRetries: 0,
+        timeoutMs: 400,
+        reconcile: false,
+        checkBalance: false,
+        ledger: { heartbeatMs: 0, spoolDir: null },
+      });
+    });
+    afterAll(async () => {
+      await tg.close();
+      await sim.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    for (const fault of FAULTS) {
+      for (const streamed of [false, true]) {
+        it(`${fault} ${streamed ? 'streamed' : 'plain'}`, async () => {
+          const before = await tg.ledger.reports.recent({ limit: 1000 });
+          sim.queueFaults(key, [faultStep(fault)]);
+          const request = {
+            model: 'openai/gpt-4o-mini',
+            messages,
+            max_tokens: 60,
+            module: `matrix-${fault}`,
+          };
+          let caller: string;
+          try {
+            if (streamed) {
+              const stream = tg.stream(request);
+              for await (const _part of stream) {
+                // Drain.
+              }
+              const result = await stream.result;
+              caller = `ok ${result.finishReason}${result.truncated ? ' (truncated)' : ''}`;
+            } else {
+              const result = await tg.chat(request);
+              caller = `ok ${result.finishReason}${result.truncated ? ' (truncated)' : ''}`;
+            }
+          } catch (error) {
+            caller = `${(error as Error).name} ${(error as { code?: string }).code ?? ''}`.trim();
+          }
+          const after = await tg.ledger.reports.recent({ limit: 1000 });
+          expect(after.length).toBe(before.length + 1);
+          const row = after.find((candidate) => !before.some((old) => old.id === candidate.id));
+          cells.push({ fault, streamed, surface: 'library', caller, row });
+          const expected = expectedRow(fault, streamed);
+          expect({ status: row?.status, cost: costOf(row) }).toEqual(expected);
+          if (expected.status === 'ok') expect(caller).toMatch(/^ok /);
+          else expect(caller).not.toMatch(/^ok /);
+        });
+      }
+    }
+  });
+
+  describe('the gateway', () => {
+    let t: TestGateway;
+    beforeAll(async () => {
+      t = await startTestGateway({
+        simulator: { generationLagMs: 0, stallMs: 3_000 },
+        config: { openrouter: { maxRetries: 0, timeoutMs: 400 } },
+      });
+    });
+    afterAll(async () => {
+      await t.close();
+    });
+
+    for (const fault of FAULTS) {
+      for (const streamed of [false, true]) {
+        it(`${fault} ${streamed ? 'streamed' : 'plain'}`, async () => {
+          const response = await fetch(`${t.gateway.url}/v1/chat/completions`, {
+            method: 'POST',
+            headers: {
+              'content-type': 'application/json',
+              'x-simulator-fault': faultHeader(fault),
+            },
+            body: JSON.stringify({ model: 'openai/gpt-4o-mini', messages, max_tokens: 60, stream: streamed }),
+          });
+          const text = await response.text();
+          const requestId = response.headers.get('x-tollgate-request-id') ?? '';
+          let caller = `HTTP ${response.status}`;
+          // The caller's SDK sees OpenRouter's own status (its retry logic stays right); upstream
+          // breakage is a 502 or 504, never the gateway's own 500.
+          if (HTTP_ERRORS.has(fault)) expect(response.status).toBe(Number(fault));
+          else expect(response.status).not.toBe(500);
+          if (response.status >= 400) {
+            const body = JSON.parse(text) as { error: { code: string; message: string; request_id: string } };
+            expect(body.error.request_id).toBe(requestId);
+            expect(body.error.message.length).toBeGreaterThan(0);
+            caller += ` ${body.error.code}`;
+          } else if (streamed) {
+            const errorEvent = text
+              .split('\n\n')
+              .find((event) => event.startsWith('data: {') && event.includes('"error":{'));
+            caller += errorEvent
+              ? ' + SSE error event'
+              : text.includes('data: [DONE]')
+                ? ' stream [DONE]'
+                : ' stream';
+          } else {
+            const body = JSON.parse(text) as { choices: Array<{ finish_reason: string }> };
+            caller += ` ${body.choices[0]?.finish_reason}`;
+          }
+          expect(text).not.toContain(t.upstreamKey);
+          const row = await eventually(async () => {
+            const found = await t.gateway.ledger.getRequest(requestId);
+            return found && found.status !== 'pending' ? found : undefined;
+          });
+          cells.push({ fault, streamed, surface: 'gateway', caller, row });
+          expect({ status: row.status, cost: costOf(row) }).toEqual(expectedRow(fault, streamed));
+        });
+      }
+    }
+
+    it('wrote no key into any log line', () => {
+      for (const line of t.logs) expect(line).not.toContain(t.upstreamKey);
+    });
+  });
+
+  it('left no unhandled rejection and no open socket behind', async () => {
+    expect(unhandled).toEqual([]);
+    await eventually(async () => (tcpHandles() <= baseline ? true : undefined), 5_000);
+  });
+});
