@@ -1,0 +1,97 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { type Expression, Kysely, SqliteDialect, sql } from 'kysely';
+import type { Database } from '../schema/database.ts';
+import { sqliteBulkStatements } from '../write/bulk-sqlite.ts';
+import { cachingDatabase } from './caching-database.ts';
+import { runMigrations } from './run-migrations.ts';
+import type { StoreBackend } from './store-backend.ts';
+import { isSqliteUnavailable } from './unavailable-errors.ts';
+
+export interface SqliteStoreOptions {
+  /** File path or `:memory:`. */
+  path: string;
+  /**
+   * `full` (default) fsyncs the WAL at every commit, so a resolved write survives power loss;
+   * `normal` survives a process crash only. Group commit makes `full` affordable.
+   */
+  synchronous?: 'full' | 'normal';
+  busyTimeoutMs?: number;
+}
+
+/** SQLite through better-sqlite3: one connection, WAL, safe (bigint) integers. */
+export function createSqliteStore(options: SqliteStoreOptions): StoreBackend {
+  const memory = options.path === ':memory:' || options.path === '';
+  if (!memory) mkdirSync(dirname(options.path), { recursive: true });
+  const database = new BetterSqlite3(memory ? ':memory:' : options.path);
+  database.defaultSafeIntegers(true);
+  if (!memory) database.pragma('journal_mode = WAL');
+  database.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+  database.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
+  database.pragma('cache_size = -65536');
+  database.pragma('temp_store = MEMORY');
+  database.pragma('journal_size_limit = 67108864');
+  database.pragma('foreign_keys = ON');
+
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingDatabase(database) }) });
+  const split = 2n ** 20n;
+
+  return {
+    dialect: 'sqlite',
+    db,
+    bulk: sqliteBulkStatements,
+    async writeTransaction(work) {
+      return await db.connection().execute(async (connection) => {
+        await sql`begin immediate`.execute(connection);
+        try {
+          const result = await work(connection);
+          await sql`commit`.execute(connection);
+          return result;
+        } catch (error) {
+          if (database.inTransaction) await sql`rollback`.execute(connection);
+          throw error;
+        }
+      });
+    },
+    // All pending migrations in one BEGIN IMMEDIATE transaction: a second process opening the same
+    // file waits (busy_timeout) and then finds them applied.
+    async migrate() {
+      await db.connection().execute(async (connection) => {
+        await sql`begin immediate`.execute(connection);
+        try {
+          await runMigrations(connection, 'sqlite', { disableTransactions: true });
+          await sql`commit`.execute(connection);
+        } catch (error) {
+          if (database.inTransaction) await sql`rollback`.execute(connection);
+          throw error;
+        }
+      });
+    },
+    async ensurePartitions() {},
+    async dropRequestsBefore(beforeMs) {
+      const result = await db.deleteFrom('requests').where('created_at', '<', beforeMs).executeTakeFirst();
+      return { partitionsDropped: [], rowsDeleted: Number(result.numDeletedRows) };
+    },
+    async listPartitions() {
+      return [];
+    },
+    isUnavailableError: isSqliteUnavailable,
+    param: (value) => sql`${value}`,
+    dayOfMs: (ms: Expression<unknown>) => sql<string>`strftime('%Y-%m-%d', ${ms} / 1000, 'unixepoch')`,
+    weekOfMs: (ms: Expression<unknown>) =>
+      sql<string>`date(${ms} / 1000, 'unixepoch', 'weekday 0', '-6 days')`,
+    monthOfMs: (ms: Expression<unknown>) => sql<string>`strftime('%Y-%m', ${ms} / 1000, 'unixepoch')`,
+    weekOfDay: (day: Expression<unknown>) => sql<string>`date(${day}, 'weekday 0', '-6 days')`,
+    moneySum: (amount: Expression<unknown>, alias: string) => [
+      sql`coalesce(sum(${amount} >> 20), 0)`.as(`${alias}_hi`),
+      sql`coalesce(sum(${amount} & 1048575), 0)`.as(`${alias}_lo`),
+    ],
+    readMoneySum(row, alias) {
+      return BigInt(String(row[`${alias}_hi`] ?? 0)) * split + BigInt(String(row[`${alias}_lo`] ?? 0));
+    },
+    async close() {
+      await db.destroy();
+    },
+  };
+}

@@ -1,0 +1,267 @@
+import type { Kysely } from 'kysely';
+import type { Clock } from '../../shared/clock.ts';
+import { uuidv7 } from '../../shared/ids.ts';
+import { type Money, moneyToUsdString } from '../../shared/money.ts';
+import type { StoreBackend } from '../backend/store-backend.ts';
+import { toBigint, toNumberOr } from '../db-values.ts';
+import { invalidInput } from '../ledger-errors.ts';
+import type { Database } from '../schema/database.ts';
+import { optionalMoney, optionalText } from '../write/row-values.ts';
+import { BudgetExceededError, type BudgetSummary } from './budget-exceeded-error.ts';
+import { reservedInWindow, spentInWindow } from './budget-spend.ts';
+import { BUDGET_SCOPES, BUDGET_WINDOWS, type BudgetScope, type BudgetWindow } from './budget-windows.ts';
+
+export interface Budget extends BudgetSummary {
+  limitUsd: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface BudgetInput {
+  scope: BudgetScope;
+  /** Required for module, user and key scopes; ignored for global. */
+  scopeValue?: string | null;
+  window: BudgetWindow;
+  limit: Money;
+}
+
+/** Who a call is attributed to: every budget matching one of these (and the global ones) applies. */
+export interface BudgetAttribution {
+  module?: string | null;
+  userId?: string | null;
+  keyId?: string | null;
+}
+
+export interface ReserveRequest extends BudgetAttribution {
+  /** The worst case of the call (prompt estimate + max_tokens at the model's prices). */
+  amount: Money;
+  /** The ledger row this reservation is for (lets reconciliation release a held reservation). */
+  requestId?: string | null;
+  ttlMs?: number;
+}
+
+export interface BudgetCheck {
+  budget: Budget;
+  spent: Money;
+  reserved: Money;
+  /** limit − spent − reserved (negative when over). */
+  remaining: Money;
+}
+
+export interface Reservation {
+  id: string;
+  amount: Money;
+  expiresAt: number;
+  /** False when no budget applied: nothing was recorded, settle/release are no-ops. */
+  recorded: boolean;
+  /** The applicable budgets as they stood, before this reservation. */
+  budgets: BudgetCheck[];
+}
+
+function budgetFromRow(row: {
+  id: string;
+  scope: string;
+  scope_value: string;
+  budget_window: string;
+  limit_amount: unknown;
+  created_at: unknown;
+  updated_at: unknown;
+}): Budget {
+  const limit = toBigint(row.limit_amount as bigint) ?? 0n;
+  return {
+    id: row.id,
+    scope: row.scope as BudgetScope,
+    scopeValue: row.scope === 'global' ? null : row.scope_value,
+    window: row.budget_window as BudgetWindow,
+    limit,
+    limitUsd: moneyToUsdString(limit),
+    createdAt: toNumberOr(row.created_at as bigint, 0),
+    updatedAt: toNumberOr(row.updated_at as bigint, 0),
+  };
+}
+
+/**
+ * Budgets: scope (global, module, user, key) × window (day, week, month, total) × limit. A call
+ * reserves its worst case first; `reserve` checks every applicable budget (spent in the window +
+ * outstanding reservations + amount ≤ limit) and records the reservation in one write transaction
+ * (on PostgreSQL the applicable budget rows are locked FOR UPDATE, so replicas serialise here).
+ * Complete the ledger row, then `settle`: a known cost replaces the reservation (the row carries
+ * it); an unknown cost keeps the reservation counted (held) until reconciliation finds the cost.
+ */
+export class Budgets {
+  readonly #backend: StoreBackend;
+  readonly #clock: Clock;
+  readonly #ttlMs: number;
+
+  constructor(backend: StoreBackend, clock: Clock, options: { reservationTtlMs: number }) {
+    this.#backend = backend;
+    this.#clock = clock;
+    this.#ttlMs = options.reservationTtlMs;
+  }
+
+  /** Creates the budget, or changes the limit of the one with the same scope, value and window. */
+  async set(input: BudgetInput): Promise<Budget> {
+    if (!BUDGET_SCOPES.includes(input.scope))
+      throw invalidInput(`scope must be one of ${BUDGET_SCOPES.join(', ')}`);
+    if (!BUDGET_WINDOWS.includes(input.window))
+      throw invalidInput(`window must be one of ${BUDGET_WINDOWS.join(', ')}`);
+    const limit = optionalMoney(input.limit, 'limit');
+    if (limit === null || limit < 0n) throw invalidInput('limit must be a non-negative Money amount');
+    const scopeValue = input.scope === 'global' ? '' : optionalText(input.scopeValue, 'scopeValue');
+    if (scopeValue === null) throw invalidInput(`a ${input.scope} budget needs a scopeValue`);
+    const now = this.#clock.now();
+    const row = await this.#backend.db
+      .insertInto('budgets')
+      .values({
+        id: uuidv7(now),
+        scope: input.scope,
+        scope_value: scopeValue,
+        budget_window: input.window,
+        limit_amount: limit,
+        created_at: now,
+        updated_at: now,
+      })
+      .onConflict((conflict) =>
+        conflict
+          .columns(['scope', 'scope_value', 'budget_window'])
+          .doUpdateSet({ limit_amount: limit, updated_at: now }),
+      )
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return budgetFromRow(row);
+  }
+
+  async list(): Promise<Budget[]> {
+    const rows = await this.#backend.db
+      .selectFrom('budgets')
+      .selectAll()
+      .orderBy('scope')
+      .orderBy('scope_value')
+      .orderBy('budget_window')
+      .execute();
+    return rows.map(budgetFromRow);
+  }
+
+  async remove(id: string): Promise<boolean> {
+    const result = await this.#backend.db.deleteFrom('budgets').where('id', '=', id).executeTakeFirst();
+    return result.numDeletedRows > 0n;
+  }
+
+  /** Where each applicable budget stands now. */
+  async status(attribution: BudgetAttribution): Promise<BudgetCheck[]> {
+    const now = this.#clock.now();
+    const db = this.#backend.db;
+    const budgets = await this.#applicable(db, attribution, false);
+    return await Promise.all(budgets.map((budget) => this.#check(db, budget, now)));
+  }
+
+  /** Reserves `amount` against every applicable budget, or throws `BudgetExceededError`. */
+  async reserve(request: ReserveRequest): Promise<Reservation> {
+    const amount = optionalMoney(request.amount, 'amount');
+    if (amount === null || amount < 0n) throw invalidInput('amount must be a non-negative Money amount');
+    const ttlMs = request.ttlMs ?? this.#ttlMs;
+    const attribution = {
+      module: optionalText(request.module, 'module'),
+      userId: optionalText(request.userId, 'userId'),
+      keyId: optionalText(request.keyId, 'keyId'),
+    };
+    const requestId = optionalText(request.requestId, 'requestId');
+    return await this.#backend.writeTransaction(async (trx) => {
+      const now = this.#clock.now();
+      const id = uuidv7(now);
+      const budgets = await this.#applicable(trx, attribution, true);
+      if (budgets.length === 0) return { id, amount, expiresAt: now + ttlMs, recorded: false, budgets: [] };
+      const checks: BudgetCheck[] = [];
+      for (const budget of budgets) {
+        const check = await this.#check(trx, budget, now);
+        if (check.spent + check.reserved + amount > budget.limit) {
+          throw new BudgetExceededError(budget, {
+            spent: check.spent,
+            reserved: check.reserved,
+            requested: amount,
+          });
+        }
+        checks.push(check);
+      }
+      await trx
+        .insertInto('budget_reservations')
+        .values({
+          id,
+          amount,
+          module: attribution.module,
+          user_id: attribution.userId,
+          key_id: attribution.keyId,
+          request_id: requestId,
+          state: 'active',
+          created_at: now,
+          expires_at: now + ttlMs,
+        })
+        .execute();
+      return { id, amount, expiresAt: now + ttlMs, recorded: true, budgets: checks };
+    });
+  }
+
+  /**
+   * After the ledger row is completed: a known `actualCost` (already on the row, hence in the
+   * rollup) replaces the reservation; `null` (unknown) keeps the reserved amount counted, without
+   * expiry, until reconciliation re-costs the linked request.
+   */
+  async settle(
+    reservationId: string,
+    actualCost: Money | null,
+    options: { requestId?: string } = {},
+  ): Promise<void> {
+    const cost = optionalMoney(actualCost, 'actualCost');
+    const db = this.#backend.db;
+    if (cost !== null) {
+      await db.deleteFrom('budget_reservations').where('id', '=', reservationId).execute();
+      return;
+    }
+    await db
+      .updateTable('budget_reservations')
+      .set((eb) => ({
+        state: 'held',
+        expires_at: null,
+        request_id: options.requestId ?? eb.ref('request_id'),
+      }))
+      .where('id', '=', reservationId)
+      .execute();
+  }
+
+  /** The call did not happen (or cost nothing): the reservation stops counting. */
+  async release(reservationId: string): Promise<void> {
+    await this.#backend.db.deleteFrom('budget_reservations').where('id', '=', reservationId).execute();
+  }
+
+  /** Deletes active reservations past their TTL (they already stopped counting). */
+  async cleanupExpired(): Promise<number> {
+    const result = await this.#backend.db
+      .deleteFrom('budget_reservations')
+      .where('state', '=', 'active')
+      .where('expires_at', '<=', this.#clock.now())
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  async #applicable(db: Kysely<Database>, who: BudgetAttribution, lock: boolean): Promise<Budget[]> {
+    let query = db
+      .selectFrom('budgets')
+      .selectAll()
+      .where((eb) => {
+        const scopes = [eb('scope', '=', 'global')];
+        if (who.module) scopes.push(eb.and([eb('scope', '=', 'module'), eb('scope_value', '=', who.module)]));
+        if (who.userId) scopes.push(eb.and([eb('scope', '=', 'user'), eb('scope_value', '=', who.userId)]));
+        if (who.keyId) scopes.push(eb.and([eb('scope', '=', 'key'), eb('scope_value', '=', who.keyId)]));
+        return eb.or(scopes);
+      })
+      .orderBy('id');
+    if (lock && this.#backend.dialect === 'postgres') query = query.forUpdate();
+    return (await query.execute()).map(budgetFromRow);
+  }
+
+  async #check(db: Kysely<Database>, budget: Budget, now: number): Promise<BudgetCheck> {
+    const spent = await spentInWindow(db, this.#backend, budget, now);
+    const reserved = await reservedInWindow(db, this.#backend, budget, now);
+    return { budget, spent, reserved, remaining: budget.limit - spent - reserved };
+  }
+}

@@ -1,0 +1,309 @@
+import type { Clock } from '../shared/clock.ts';
+import { uuidv7 } from '../shared/ids.ts';
+import type { Money } from '../shared/money.ts';
+import type { StoreBackend } from './backend/store-backend.ts';
+import { Budgets } from './budgets/budgets.ts';
+import { GatewayKeys } from './keys/gateway-keys.ts';
+import type { Ledger, LedgerHealth } from './ledger.ts';
+import { LedgerError } from './ledger-errors.ts';
+import type {
+  BeginRequest,
+  BegunRequest,
+  CompleteResult,
+  ImportRow,
+  LedgerLogger,
+  RequestOutcome,
+} from './ledger-types.ts';
+import { type BillDay, type LedgerVsBillReport, ledgerVsBill } from './ledger-vs-bill.ts';
+import { importRows } from './maintenance/import-rows.ts';
+import {
+  type InstanceIdentity,
+  instanceCensus,
+  processAlive,
+  registerInstance,
+  removeInstance,
+} from './maintenance/instances.ts';
+import { replayOrphanSpools } from './maintenance/replay-orphans.ts';
+import { sweepInterrupted } from './maintenance/sweep-interrupted.ts';
+import type { FetchGeneration } from './reconcile/generation-record.ts';
+import { createReconcileStore, type ReconcileStore } from './reconcile/reconcile-store.ts';
+import { Reconciler, type ReconcilerOptions } from './reconciler.ts';
+import { Reports } from './reports.ts';
+import { getBodies, getRequest, getRequestByGenerationId } from './request-reads.ts';
+import { applyBatch } from './write/apply-batch.ts';
+import { GroupCommitWriter } from './write/group-commit-writer.ts';
+import { completionValues, optionalText, pendingRowValues, rowIdentity } from './write/row-values.ts';
+import { Spool } from './write/spool.ts';
+import type { WriteOp } from './write/write-ops.ts';
+
+export interface LedgerSettings {
+  clock: Clock;
+  logger: LedgerLogger;
+  instance: InstanceIdentity;
+  isProcessAlive: ((pid: number) => boolean) | undefined;
+  spoolDir: string | null;
+  maxBatch: number;
+  batchWindowMs: number;
+  spoolRetryMs: number;
+  heartbeatMs: number;
+  staleInstanceMs: number;
+  stalePendingMs: number;
+  reconcileAfterMs: number | null;
+  reservationTtlMs: number;
+  faults: { beforeWrite?: (ops: readonly WriteOp[]) => void } | undefined;
+}
+
+const DAY_MS = 86_400_000;
+
+export class LedgerImpl implements Ledger {
+  readonly dialect: Ledger['dialect'];
+  readonly instanceId: string;
+  readonly reports: Reports;
+  readonly budgets: Budgets;
+  readonly keys: GatewayKeys;
+  readonly reconciliation: ReconcileStore;
+  readonly #backend: StoreBackend;
+  readonly #settings: LedgerSettings;
+  readonly #writer: GroupCommitWriter;
+  #timer: NodeJS.Timeout | undefined;
+  #ticking: Promise<void> | undefined;
+  #closed = false;
+  readonly #processStartedAt: number;
+
+  constructor(backend: StoreBackend, settings: LedgerSettings) {
+    this.#backend = backend;
+    this.#settings = settings;
+    this.dialect = backend.dialect;
+    this.instanceId = settings.instance.id;
+    this.#processStartedAt = settings.clock.now() - Math.ceil(process.uptime() * 1000);
+    this.reports = new Reports(backend);
+    this.budgets = new Budgets(backend, settings.clock, { reservationTtlMs: settings.reservationTtlMs });
+    this.keys = new GatewayKeys(backend, settings.clock, this.budgets);
+    this.reconciliation = createReconcileStore(backend);
+    this.#writer = new GroupCommitWriter({
+      apply: (ops) => this.#apply(ops),
+      isUnavailable: (error) => backend.isUnavailableError(error),
+      spool: settings.spoolDir === null ? null : new Spool(settings.spoolDir, settings.instance.id),
+      logger: settings.logger,
+      maxBatch: settings.maxBatch,
+      windowMs: settings.batchWindowMs,
+      retryMs: settings.spoolRetryMs,
+    });
+  }
+
+  async start(): Promise<void> {
+    const { instance, clock, spoolDir } = this.#settings;
+    await registerInstance(this.#backend.db, instance, clock.now());
+    if (spoolDir !== null) {
+      const { live } = await this.#census();
+      await replayOrphanSpools(
+        spoolDir,
+        live,
+        (ops) => this.#apply(ops),
+        this.#backend,
+        this.#settings.logger,
+      );
+    }
+    await this.sweepInterrupted();
+    if (this.#settings.heartbeatMs > 0) {
+      this.#timer = setInterval(() => void this.#tick(), this.#settings.heartbeatMs);
+      this.#timer.unref();
+    }
+  }
+
+  async begin(request: BeginRequest): Promise<BegunRequest> {
+    this.#assertOpen();
+    const { id, createdAt } = rowIdentity(request, () => this.#settings.clock.now(), uuidv7);
+    const row = pendingRowValues(request, { id, createdAt, instanceId: this.instanceId });
+    const result = await this.#writer.enqueue({ kind: 'begin', row });
+    if (!result.applied && !result.spooled) {
+      throw new LedgerError(
+        'ledger_invalid_input',
+        `A ledger row with id ${JSON.stringify(id)} already exists.`,
+      );
+    }
+    return { id, createdAt, spooled: result.spooled };
+  }
+
+  async complete(id: string, outcome: RequestOutcome): Promise<CompleteResult> {
+    this.#assertOpen();
+    const { values, flags } = completionValues(outcome, {
+      completedAt: outcome.completedAt ?? this.#settings.clock.now(),
+      reconcileAfterMs: this.#settings.reconcileAfterMs,
+    });
+    if (flags.length > 0)
+      this.#settings.logger.warn({ id, tokenCheck: flags }, 'ledger: token counts contradict');
+    const result = await this.#writer.enqueue({ kind: 'complete', id, values });
+    return { applied: result.applied, spooled: result.spooled, tokenCheck: flags };
+  }
+
+  async attachGenerationId(id: string, generationId: string): Promise<void> {
+    this.#assertOpen();
+    const value = optionalText(generationId, 'generationId');
+    if (value === null) return;
+    await this.#writer.enqueue({ kind: 'attach', id, generationId: value });
+  }
+
+  async saveBodies(id: string, bodies: { request?: string | null; response?: string | null }): Promise<void> {
+    this.#assertOpen();
+    await this.#writer.enqueue({
+      kind: 'bodies',
+      id,
+      createdAt: this.#settings.clock.now(),
+      request: bodies.request ?? null,
+      response: bodies.response ?? null,
+    });
+  }
+
+  getRequest(id: string) {
+    return getRequest(this.#backend.db, id);
+  }
+
+  getRequestByGenerationId(generationId: string) {
+    return getRequestByGenerationId(this.#backend.db, generationId);
+  }
+
+  getBodies(id: string) {
+    return getBodies(this.#backend.db, id);
+  }
+
+  importRows(rows: readonly ImportRow[]): Promise<number> {
+    this.#assertOpen();
+    return importRows(this.#backend, rows, {
+      instanceId: this.instanceId,
+      reconcileAfterMs: this.#settings.reconcileAfterMs,
+    });
+  }
+
+  reconciler(
+    options: { fetchGeneration: FetchGeneration } & Partial<Omit<ReconcilerOptions, 'store'>>,
+  ): Reconciler {
+    return new Reconciler({
+      clock: this.#settings.clock,
+      logger: this.#settings.logger,
+      ...options,
+      store: this.reconciliation,
+    });
+  }
+
+  async compareWithBill(
+    bill: readonly BillDay[],
+    options: { keyId?: string; byModel?: boolean; tolerance?: Money } = {},
+  ): Promise<LedgerVsBillReport> {
+    const days = bill.map((row) => Date.parse(`${row.date.slice(0, 10)}T00:00:00Z`)).filter(Number.isFinite);
+    if (days.length === 0) return ledgerVsBill([], [], options);
+    const report = await this.reports.spend({
+      since: Math.min(...days),
+      until: Math.max(...days) + DAY_MS,
+      groupBy: options.byModel ? ['day', 'model'] : ['day'],
+      filters: options.keyId ? { key: options.keyId } : {},
+    });
+    const ledger = report.rows.map((row) => ({
+      day: row.group.day ?? '',
+      model: row.group.model ?? null,
+      spend: row.spend,
+      requests: row.requests,
+    }));
+    return ledgerVsBill(ledger, bill, options);
+  }
+
+  async sweepInterrupted(): Promise<number> {
+    const now = this.#settings.clock.now();
+    const count = await sweepInterrupted(this.#backend, {
+      deadInstanceIds: (await this.#census()).dead,
+      now,
+      pendingCreatedBefore: now - this.#settings.stalePendingMs,
+      reconcileAfterMs: this.#settings.reconcileAfterMs === null ? null : 0,
+    });
+    if (count > 0) this.#settings.logger.warn({ count }, 'ledger: stale pending rows marked interrupted');
+    return count;
+  }
+
+  async purgeBodies(olderThanMs: number): Promise<number> {
+    const before = this.#settings.clock.now() - olderThanMs;
+    const result = await this.#backend.db
+      .deleteFrom('request_bodies')
+      .where('created_at', '<', before)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  dropRequestsBefore(beforeMs: number) {
+    return this.#backend.dropRequestsBefore(beforeMs);
+  }
+
+  listPartitions() {
+    return this.#backend.listPartitions();
+  }
+
+  queueDepth(): number {
+    return this.#writer.queueDepth;
+  }
+
+  writerStats() {
+    return this.#writer.stats;
+  }
+
+  health(): LedgerHealth {
+    return { ...this.#writer.health(), dialect: this.dialect, closed: this.#closed };
+  }
+
+  flush(): Promise<void> {
+    return this.#writer.flush();
+  }
+
+  retrySpool(): Promise<boolean> {
+    return this.#writer.retrySpool();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#timer);
+    await this.#ticking;
+    await this.#writer.close();
+    try {
+      if (this.#writer.health().spooledOps === 0) await removeInstance(this.#backend.db, this.instanceId);
+    } catch (error) {
+      this.#settings.logger.warn({ err: String(error) }, 'ledger: could not deregister this instance');
+    }
+    await this.#backend.close();
+  }
+
+  #apply(ops: readonly WriteOp[]): Promise<boolean[]> {
+    this.#settings.faults?.beforeWrite?.(ops);
+    return applyBatch(this.#backend, ops);
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new LedgerError('ledger_closed', 'The ledger is closed.');
+  }
+
+  #census() {
+    const { instance, clock, staleInstanceMs, isProcessAlive } = this.#settings;
+    return instanceCensus(this.#backend.db, {
+      self: instance,
+      now: clock.now(),
+      staleAfterMs: staleInstanceMs,
+      isProcessAlive: isProcessAlive ?? processAlive,
+      processStartedAt: this.#processStartedAt,
+    });
+  }
+
+  async #tick(): Promise<void> {
+    if (this.#ticking || this.#closed) return;
+    this.#ticking = (async () => {
+      const now = this.#settings.clock.now();
+      try {
+        await registerInstance(this.#backend.db, this.#settings.instance, now);
+        await this.#backend.ensurePartitions([now, now + 31 * DAY_MS, now + 62 * DAY_MS]);
+        await this.sweepInterrupted();
+        await this.budgets.cleanupExpired();
+      } catch (error) {
+        this.#settings.logger.warn({ err: String(error) }, 'ledger: maintenance failed');
+      }
+    })();
+    await this.#ticking;
+    this.#ticking = undefined;
+  }
+}

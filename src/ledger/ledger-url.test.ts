@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { parseLedgerUrl, redactLedgerUrl } from './ledger-url.ts';
+
+describe('parseLedgerUrl', () => {
+  it('defaults to ./tollgate.db', () => {
+    expect(parseLedgerUrl(undefined)).toEqual({ dialect: 'sqlite', path: './tollgate.db' });
+    expect(parseLedgerUrl('  ')).toEqual({ dialect: 'sqlite', path: './tollgate.db' });
+  });
+
+  it('reads SQLite paths in every spelling', () => {
+    expect(parseLedgerUrl('data/ledger.db')).toEqual({ dialect: 'sqlite', path: 'data/ledger.db' });
+    expect(parseLedgerUrl(':memory:')).toEqual({ dialect: 'sqlite', path: ':memory:' });
+    expect(parseLedgerUrl('sqlite::memory:')).toEqual({ dialect: 'sqlite', path: ':memory:' });
+    expect(parseLedgerUrl('sqlite:./x.db')).toEqual({ dialect: 'sqlite', path: './x.db' });
+    expect(parseLedgerUrl('sqlite:///var/x.db')).toEqual({ dialect: 'sqlite', path: '/var/x.db' });
+    expect(parseLedgerUrl('file:///var/y.db')).toEqual({ dialect: 'sqlite', path: '/var/y.db' });
+  });
+
+  it('recognises PostgreSQL URLs', () => {
+    const url = 'postgresql://u:p@db:5432/tollgate';
+    expect(parseLedgerUrl(url)).toEqual({ dialect: 'postgres', connectionString: url });
+    expect(parseLedgerUrl('postgres://db/x').dialect).toBe('postgres');
+  });
+
+  it('refuses other schemes without echoing the password', () => {
+    expect(() => parseLedgerUrl('mysql://root:secret@h/db')).toThrow(/Unsupported/);
+    expect(() => parseLedgerUrl('mysql://root:secret@h/db')).not.toThrow(/secret/);
+    expect(() => parseLedgerUrl('sqlite:')).toThrow(/No SQLite path/);
+  });
+
+  it('redacts passwords', () => {
+    expect(redactLedgerUrl('postgres://u:pw@h:1/d')).toBe('postgres://u:***@h:1/d');
+  });
+});

@@ -1,0 +1,109 @@
+import { hostname as osHostname } from 'node:os';
+import { type Clock, systemClock } from '../shared/clock.ts';
+import { uuidv7 } from '../shared/ids.ts';
+import { createPostgresStore } from './backend/postgres-store.ts';
+import { createSqliteStore } from './backend/sqlite-store.ts';
+import type { StoreBackend } from './backend/store-backend.ts';
+import type { Ledger } from './ledger.ts';
+import { LedgerImpl, type LedgerSettings } from './ledger-impl.ts';
+import { type LedgerLogger, silentLogger } from './ledger-types.ts';
+import { parseLedgerUrl, redactLedgerUrl } from './ledger-url.ts';
+import type { WriteOp } from './write/write-ops.ts';
+
+export interface OpenLedgerOptions {
+  /** `TOLLGATE_DB`-style location: unset → ./tollgate.db; a path, `sqlite:path`, `:memory:`; or `postgres://…`. */
+  url?: string | null;
+  clock?: Clock;
+  logger?: LedgerLogger;
+  /**
+   * Folder for the outage spool. Default: `<db file>.spool/` for SQLite files, none for `:memory:`,
+   * `./tollgate-spool/` for PostgreSQL. null: no spool (writes fail while the database is down).
+   */
+  spoolDir?: string | null;
+  /** Defaults to a fresh UUIDv7. */
+  instanceId?: string;
+  hostname?: string;
+  pid?: number;
+  isProcessAlive?: (pid: number) => boolean;
+  /** Group commit: most ops per transaction (500) and gathering window (0: next event-loop turn). */
+  maxBatch?: number;
+  batchWindowMs?: number;
+  /** Retry interval while spooling (1000 ms). */
+  spoolRetryMs?: number;
+  /** Heartbeat and maintenance interval (15 s); 0 disables the timer (tests drive `sweepInterrupted`). */
+  heartbeatMs?: number;
+  /** An instance silent this long is dead (60 s). */
+  staleInstanceMs?: number;
+  /** Pending rows older than this are interrupted whoever owns them (6 h). */
+  stalePendingMs?: number;
+  /** Delay before the first reconciliation of a completed row with a generation id (2 s); null: never. */
+  reconcileAfterMs?: number | null;
+  /** Budget reservation TTL (10 min). */
+  reservationTtlMs?: number;
+  sqlite?: { synchronous?: 'full' | 'normal'; busyTimeoutMs?: number };
+  postgres?: { poolSize?: number; connectTimeoutMs?: number; partitionsAhead?: number };
+  /** Test hook: called before every write transaction; throwing simulates an outage. */
+  faults?: { beforeWrite?: (ops: readonly WriteOp[]) => void };
+}
+
+function defaultSpoolDir(location: ReturnType<typeof parseLedgerUrl>): string | null {
+  if (location.dialect === 'postgres') return './tollgate-spool';
+  return location.path === ':memory:' ? null : `${location.path}.spool`;
+}
+
+/**
+ * Opens the ledger: connects, runs migrations (idempotent; advisory-locked on PostgreSQL),
+ * registers this instance, replays spools left by dead instances, turns their stale pending rows
+ * into `interrupted`, and starts the heartbeat. Fails if the database is unreachable at open.
+ */
+export async function openLedger(options: OpenLedgerOptions = {}): Promise<Ledger> {
+  const location = parseLedgerUrl(options.url);
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? silentLogger;
+  const backend: StoreBackend =
+    location.dialect === 'sqlite'
+      ? createSqliteStore({ path: location.path, ...options.sqlite })
+      : createPostgresStore({
+          connectionString: location.connectionString,
+          logger,
+          now: () => clock.now(),
+          ...options.postgres,
+        });
+  const settings: LedgerSettings = {
+    clock,
+    logger,
+    instance: {
+      id: options.instanceId ?? uuidv7(clock.now()),
+      hostname: options.hostname ?? osHostname(),
+      pid: options.pid ?? process.pid,
+    },
+    isProcessAlive: options.isProcessAlive,
+    spoolDir: options.spoolDir === undefined ? defaultSpoolDir(location) : options.spoolDir,
+    maxBatch: options.maxBatch ?? 500,
+    batchWindowMs: options.batchWindowMs ?? 0,
+    spoolRetryMs: options.spoolRetryMs ?? 1000,
+    heartbeatMs: options.heartbeatMs ?? 15_000,
+    staleInstanceMs: options.staleInstanceMs ?? 60_000,
+    stalePendingMs: options.stalePendingMs ?? 6 * 3_600_000,
+    reconcileAfterMs: options.reconcileAfterMs === undefined ? 2000 : options.reconcileAfterMs,
+    reservationTtlMs: options.reservationTtlMs ?? 600_000,
+    faults: options.faults,
+  };
+  try {
+    await backend.migrate();
+    const ledger = new LedgerImpl(backend, settings);
+    await ledger.start();
+    logger.info(
+      {
+        dialect: backend.dialect,
+        location: location.dialect === 'sqlite' ? location.path : redactLedgerUrl(location.connectionString),
+        instanceId: settings.instance.id,
+      },
+      'ledger: open',
+    );
+    return ledger;
+  } catch (error) {
+    await backend.close().catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,279 @@
+import { LedgerError } from '../ledger-errors.ts';
+import type { LedgerLogger } from '../ledger-types.ts';
+import type { Spool } from './spool.ts';
+import type { WriteOp, WriteOpResult } from './write-ops.ts';
+
+export interface GroupCommitWriterOptions {
+  /** Applies ops in one transaction; per op, whether it changed anything. */
+  apply(ops: readonly WriteOp[]): Promise<boolean[]>;
+  isUnavailable(error: unknown): boolean;
+  /** Where ops go while the database is unreachable; null: callers get `ledger_unavailable`. */
+  spool: Spool | null;
+  logger: LedgerLogger;
+  /** Most ops per transaction (default 500). */
+  maxBatch?: number;
+  /** 0 (default): flush on the next turn of the event loop; otherwise wait up to this many ms to gather. */
+  windowMs?: number;
+  /** How often to try the database again while spooling (default 1000 ms). */
+  retryMs?: number;
+}
+
+export interface WriterStats {
+  /** Transactions committed (including spool replays). */
+  batches: number;
+  /** Ops committed to the database. */
+  committedOps: number;
+  /** Ops written to the local spool. */
+  spooledOps: number;
+  /** Ops replayed from a spool. */
+  replayedOps: number;
+  largestBatch: number;
+}
+
+export interface WriterHealth {
+  /** The last write reached the database, and nothing waits in the spool. */
+  ready: boolean;
+  spooling: boolean;
+  spooledOps: number;
+  queueDepth: number;
+  lastError: string | null;
+}
+
+interface Pending {
+  op: WriteOp;
+  resolve(result: WriteOpResult): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Group commit: callers enqueue ops; one transaction commits everything queued (up to `maxBatch`),
+ * and each caller's promise settles only after its op is committed (or fsync'd to the spool).
+ * While a transaction runs, the next batch gathers, so batches grow with load.
+ */
+export class GroupCommitWriter {
+  readonly #options: Required<Omit<GroupCommitWriterOptions, 'spool'>> & { spool: Spool | null };
+  #queue: Pending[] = [];
+  #running = false;
+  #scheduled = false;
+  #drainRequested = false;
+  #retryTimer: NodeJS.Timeout | undefined;
+  #idleWaiters: Array<() => void> = [];
+  #closed = false;
+  #lastError: string | null = null;
+  #unreachable = false;
+  readonly #stats: WriterStats = {
+    batches: 0,
+    committedOps: 0,
+    spooledOps: 0,
+    replayedOps: 0,
+    largestBatch: 0,
+  };
+
+  constructor(options: GroupCommitWriterOptions) {
+    this.#options = { maxBatch: 500, windowMs: 0, retryMs: 1000, ...options };
+  }
+
+  enqueue(op: WriteOp): Promise<WriteOpResult> {
+    if (this.#closed) return Promise.reject(new LedgerError('ledger_closed', 'The ledger is closed.'));
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ op, resolve, reject });
+      this.#schedule();
+    });
+  }
+
+  get queueDepth(): number {
+    return this.#queue.length;
+  }
+
+  get stats(): Readonly<WriterStats> {
+    return { ...this.#stats };
+  }
+
+  health(): WriterHealth {
+    const spooledOps = this.#options.spool?.pendingOps ?? 0;
+    return {
+      ready: !this.#unreachable && spooledOps === 0,
+      spooling: spooledOps > 0,
+      spooledOps,
+      queueDepth: this.#queue.length,
+      lastError: this.#lastError,
+    };
+  }
+
+  /** Resolves once everything queued so far is committed or spooled. */
+  flush(): Promise<void> {
+    if (!this.#running && !this.#scheduled && this.#queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /** Tries to replay the spool now; resolves true when it is empty afterwards. */
+  async retrySpool(): Promise<boolean> {
+    this.#drainRequested = true;
+    this.#schedule();
+    await this.flush();
+    return (this.#options.spool?.pendingOps ?? 0) === 0;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.flush();
+    if ((this.#options.spool?.pendingOps ?? 0) > 0) await this.retrySpool();
+    clearTimeout(this.#retryTimer);
+  }
+
+  #schedule(): void {
+    if (this.#running || this.#scheduled) return;
+    this.#scheduled = true;
+    const { windowMs, maxBatch } = this.#options;
+    if (windowMs > 0 && this.#queue.length < maxBatch) setTimeout(() => void this.#run(), windowMs);
+    else setImmediate(() => void this.#run());
+  }
+
+  async #run(): Promise<void> {
+    this.#scheduled = false;
+    this.#running = true;
+    try {
+      while (this.#queue.length > 0 || this.#drainRequested) {
+        if (this.#queue.length === 0) {
+          this.#drainRequested = false;
+          if (!(await this.#drainSpool())) this.#scheduleRetry();
+          continue;
+        }
+        await this.#commit(this.#queue.splice(0, this.#options.maxBatch));
+      }
+    } finally {
+      this.#running = false;
+      const waiters = this.#idleWaiters;
+      this.#idleWaiters = [];
+      for (const wake of waiters) wake();
+    }
+  }
+
+  async #commit(batch: Pending[]): Promise<void> {
+    const spool = this.#options.spool;
+    if (spool && spool.pendingOps > 0 && !(await this.#drainSpool())) {
+      await this.#spoolBatch(batch);
+      return;
+    }
+    try {
+      const applied = await this.#options.apply(batch.map((pending) => pending.op));
+      this.#recordCommit(batch.length);
+      for (const [index, pending] of batch.entries()) {
+        pending.resolve({ applied: applied[index] ?? false, spooled: false });
+      }
+    } catch (error) {
+      if (this.#options.isUnavailable(error)) {
+        this.#noteUnreachable(error);
+        if (spool) await this.#spoolBatch(batch);
+        else {
+          const failure = new LedgerError('ledger_unavailable', 'The ledger database is unreachable.', {
+            cause: error,
+          });
+          for (const pending of batch) pending.reject(failure);
+        }
+        return;
+      }
+      if (batch.length === 1) {
+        batch[0]?.reject(error);
+        return;
+      }
+      // Bad data in one op must not fail the others: commit them one by one to find it.
+      for (const pending of batch) await this.#commit([pending]);
+    }
+  }
+
+  #recordCommit(size: number): void {
+    this.#stats.batches += 1;
+    this.#stats.committedOps += size;
+    this.#stats.largestBatch = Math.max(this.#stats.largestBatch, size);
+    if (this.#unreachable) this.#options.logger.info({}, 'ledger: database reachable again');
+    this.#unreachable = false;
+  }
+
+  #noteUnreachable(error: unknown): void {
+    this.#lastError = error instanceof Error ? error.message : String(error);
+    if (!this.#unreachable) {
+      this.#options.logger.error(
+        { err: this.#lastError },
+        'ledger: database unreachable; spooling writes locally',
+      );
+    }
+    this.#unreachable = true;
+  }
+
+  async #spoolBatch(batch: Pending[]): Promise<void> {
+    const spool = this.#options.spool;
+    try {
+      if (!spool) throw new LedgerError('ledger_unavailable', 'No spool configured.');
+      await spool.append(batch.map((pending) => pending.op));
+      this.#stats.spooledOps += batch.length;
+      for (const pending of batch) pending.resolve({ applied: false, spooled: true });
+      this.#scheduleRetry();
+    } catch (error) {
+      const failure = new LedgerError(
+        'ledger_unavailable',
+        'The ledger database and its spool are unavailable.',
+        {
+          cause: error,
+        },
+      );
+      for (const pending of batch) pending.reject(failure);
+    }
+  }
+
+  #scheduleRetry(): void {
+    if (this.#retryTimer || this.#closed) return;
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      this.#drainRequested = true;
+      this.#schedule();
+    }, this.#options.retryMs);
+    this.#retryTimer.unref();
+  }
+
+  /** Replays the spool in order, chunk by chunk; true when it is empty afterwards. */
+  async #drainSpool(): Promise<boolean> {
+    const spool = this.#options.spool;
+    if (!spool || spool.pendingOps === 0) return true;
+    const ops = await spool.read();
+    const size = this.#options.maxBatch;
+    for (let start = 0; start < ops.length; start += size) {
+      const chunk = ops.slice(start, start + size);
+      try {
+        await this.#options.apply(chunk);
+        this.#recordCommit(chunk.length);
+      } catch (error) {
+        if (this.#options.isUnavailable(error)) {
+          this.#noteUnreachable(error);
+          return false;
+        }
+        if (!(await this.#replayOneByOne(spool, chunk))) return false;
+      }
+    }
+    this.#stats.replayedOps += ops.length;
+    await spool.clear();
+    this.#options.logger.info({ ops: ops.length }, 'ledger: spool replayed');
+    return true;
+  }
+
+  async #replayOneByOne(spool: Spool, chunk: WriteOp[]): Promise<boolean> {
+    for (const op of chunk) {
+      try {
+        await this.#options.apply([op]);
+        this.#recordCommit(1);
+      } catch (error) {
+        if (this.#options.isUnavailable(error)) {
+          this.#noteUnreachable(error);
+          return false;
+        }
+        const reason = error instanceof Error ? error.message : String(error);
+        this.#options.logger.error(
+          { err: reason, op: op.kind },
+          'ledger: spooled op refused by the database',
+        );
+        await spool.reject(op, reason);
+      }
+    }
+    return true;
+  }
+}
