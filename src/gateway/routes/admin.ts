@@ -6,6 +6,7 @@ import { toCsv, toPlainJson } from '../../shared/plain-json.ts';
 import { requireAdmin } from '../auth.ts';
 import type { GatewayContext } from '../gateway-context.ts';
 import { GatewayError } from '../gateway-error.ts';
+import { parseJsonObject } from '../request-body.ts';
 
 const usd = z.union([z.number().nonnegative(), z.string().regex(/^\d+(\.\d+)?$/)]).transform(String);
 const window = z.enum(['day', 'week', 'month', 'total']);
@@ -53,7 +54,9 @@ const reportQuery = z.strictObject({
 });
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const result = schema.safeParse(value ?? {});
+  // Bodies arrive as bytes (the gateway parses JSON itself, once, with clear errors).
+  const input = Buffer.isBuffer(value) ? parseJsonObject(value) : value;
+  const result = schema.safeParse(input ?? {});
   if (result.success) return result.data;
   const problems = result.error.issues
     .map((issue) => `${issue.path.join('.') || what}: ${issue.message}`)
