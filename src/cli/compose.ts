@@ -2,12 +2,14 @@ import { isIP } from 'node:net';
 import pino, { type Logger } from 'pino';
 import { createOpenRouterClient, isAPIError, type OpenRouterClient } from '../client/index.ts';
 import type { TollgateConfig } from '../config/index.ts';
+import { registerDashboard } from '../dashboard/index.ts';
 import {
   buildGatewayApp,
   createAuthenticator,
   createGatewayMetrics,
   type GatewayContext,
   KeyRateLimiter,
+  requireAdmin,
 } from '../gateway/index.ts';
 import { type Ledger, type OpenLedgerOptions, openLedger, type Reconciler } from '../ledger/index.ts';
 import { createMeter } from '../metering/index.ts';
@@ -173,6 +175,14 @@ export async function startGateway(input: StartGatewayInput): Promise<RunningGat
   void catalog
     .refresh()
     .catch((error: unknown) => logger.warn({ error: String(error) }, 'model catalogue not loaded yet'));
+  registerDashboard(app, {
+    ledger,
+    authorize: async (request) =>
+      requireAdmin(
+        await context.auth.authenticate(request.headers.authorization),
+        await context.auth.isOpen(),
+      ),
+  });
   await app.listen({ host: config.gateway.host, port: config.gateway.port });
   reconciler?.start();
   const address = app.server.address();
