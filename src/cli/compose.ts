@@ -29,6 +29,7 @@ export interface StartGatewayInput {
   /** Reconcile rows with GET /generation in the background (default true). */
   reconcile?: boolean;
   reconcileIntervalMs?: number;
+  /** Overrides config.gateway.maxStreamsPerKey (benchmarks hold thousands of streams). */
   maxStreamsPerKey?: number;
 }
 
@@ -165,12 +166,9 @@ export async function startGateway(input: StartGatewayInput): Promise<RunningGat
     clock,
     rateLimiter: new KeyRateLimiter(clock),
     secrets: [apiKey, config.gateway.adminKey].filter((secret): secret is string => Boolean(secret)),
-    maxStreamsPerKey: input.maxStreamsPerKey ?? 256,
+    maxStreamsPerKey: input.maxStreamsPerKey ?? config.gateway.maxStreamsPerKey,
   };
-  const app = buildGatewayApp(context, {
-    bodyLimitBytes: config.gateway.bodyLimitBytes,
-    corsOrigins: config.gateway.corsOrigins,
-  });
+  const app = buildGatewayApp(context, config.gateway);
   // Warm the catalogue so the first call does not wait for it (failures are retried in the background).
   void catalog
     .refresh()

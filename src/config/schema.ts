@@ -54,6 +54,20 @@ export const tollgateConfigSchema = z.strictObject({
         .int()
         .positive()
         .default(10 * 1024 * 1024),
+      /** Total size of a request's headers; larger gets 431. */
+      maxHeaderBytes: z
+        .number()
+        .int()
+        .min(1024)
+        .default(16 * 1024),
+      /** Number of request headers; more gets 431. */
+      maxHeaders: z.number().int().min(8).default(100),
+      /** A client must send its headers within this time (slowloris), else 408. */
+      headersTimeoutMs: z.number().int().positive().default(10_000),
+      /** …and its whole request (headers and body) within this time, else 408. */
+      requestTimeoutMs: z.number().int().positive().default(60_000),
+      /** Concurrent streams one gateway key may hold open; more gets 429. */
+      maxStreamsPerKey: z.number().int().positive().default(64),
       logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     })
     .prefault({}),

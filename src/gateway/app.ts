@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { uuidv7 } from '../shared/ids.ts';
 import type { GatewayContext } from './gateway-context.ts';
@@ -11,6 +12,10 @@ import { registerPassthroughRoutes } from './routes/passthrough.ts';
 
 export interface GatewayAppOptions {
   bodyLimitBytes: number;
+  maxHeaderBytes: number;
+  maxHeaders: number;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
   /** Origins allowed to call from a browser; none unless configured (CORS closed). */
   corsOrigins: readonly string[];
 }
@@ -43,6 +48,29 @@ export function buildGatewayApp(ctx: GatewayContext, options: GatewayAppOptions)
     bodyLimit: options.bodyLimitBytes,
     genReqId: () => uuidv7(),
     return503OnClosing: true,
+    // Node enforces these before any of our code runs: oversized headers get 431, a client that
+    // sends its headers or its request too slowly gets 408 and is disconnected.
+    serverFactory: (handler) =>
+      createServer(
+        {
+          maxHeaderSize: options.maxHeaderBytes,
+          headersTimeout: options.headersTimeoutMs,
+          requestTimeout: options.requestTimeoutMs,
+          // How often Node looks for clients past those deadlines (its default is every 30 s).
+          connectionsCheckingInterval: Math.max(100, Math.min(1_000, options.headersTimeoutMs / 2)),
+          noDelay: true,
+        },
+        handler,
+      ),
+  });
+  app.addHook('onRequest', async (request) => {
+    // Node drops headers past its count limit silently; refuse instead, saying why.
+    if (request.raw.rawHeaders.length / 2 > options.maxHeaders) {
+      throw new GatewayError(
+        'too_many_headers',
+        `A request may carry at most ${options.maxHeaders} headers.`,
+      );
+    }
   });
 
   // Bodies arrive as bytes: the hot path forwards them unchanged and parses a copy once.
