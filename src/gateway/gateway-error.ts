@@ -1,5 +1,5 @@
 import { isAPIError, isOpenRouterError } from '../client/index.ts';
-import { BudgetExceededError } from '../ledger/index.ts';
+import { BudgetExceededError, LedgerError } from '../ledger/index.ts';
 import { isMeteringError } from '../metering/index.ts';
 
 /**
@@ -113,6 +113,15 @@ const FORWARDED_ERROR_HEADERS = [
 export function toGatewayError(error: unknown): GatewayError {
   if (error instanceof GatewayError) return error;
   if (error instanceof BudgetExceededError) return new GatewayError('budget_exceeded', error.message);
+  if (LedgerError.isInstance(error)) {
+    if (error.code === 'ledger_invalid_input') return new GatewayError('invalid_request', error.message);
+    if (error.code === 'ledger_unavailable' || error.code === 'ledger_closed') {
+      return new GatewayError(
+        'ledger_unavailable',
+        'The cost ledger is unavailable, so calls are paused. Please try again shortly.',
+      );
+    }
+  }
   if (isMeteringError(error)) {
     return new GatewayError(
       error.code === 'cost_cap_exceeded' ? 'cost_cap_exceeded' : 'balance_too_low',

@@ -27,12 +27,15 @@ const budgetBody = z.strictObject({
   limitUsd: usd,
 });
 
-const list = z.string().transform((text) =>
-  text
-    .split(',')
-    .map((part) => part.trim())
-    .filter(Boolean),
-);
+const list = z
+  .string()
+  .transform((text) =>
+    text
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean),
+  )
+  .refine((values) => values.length > 0, 'give at least one value (comma-separated)');
 const time = z.union([
   z.string().regex(/^\d+$/).transform(Number),
   z.iso.datetime({ offset: true }).transform((iso) => Date.parse(iso)),
