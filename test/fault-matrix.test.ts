@@ -194,11 +194,21 @@ describe('fault matrix: every simulator fault × plain and streamed × library a
 
   describe('the gateway', () => {
     let t: TestGateway;
+    // Recognisable secrets: none may ever appear in a response, a log line, the ledger or the dashboard.
+    const adminKey = 'ADMIN-SECRET-do-not-leak-7f3a9c';
+    let gatewaySecret = '';
+    const responses: string[] = [];
     beforeAll(async () => {
       t = await startTestGateway({
         simulator: { generationLagMs: 0, stallMs: 3_000 },
-        config: { openrouter: { maxRetries: 0, timeoutMs: 400 } },
+        config: { openrouter: { maxRetries: 0, timeoutMs: 400 }, gateway: { adminKey } },
       });
+      const created = await fetch(`${t.gateway.url}/admin/keys`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'matrix' }),
+      });
+      gatewaySecret = ((await created.json()) as { secret: string }).secret;
     });
     afterAll(async () => {
       await t.close();
@@ -210,12 +220,14 @@ describe('fault matrix: every simulator fault × plain and streamed × library a
           const response = await fetch(`${t.gateway.url}/v1/chat/completions`, {
             method: 'POST',
             headers: {
+              authorization: `Bearer ${gatewaySecret}`,
               'content-type': 'application/json',
               'x-simulator-fault': faultHeader(fault),
             },
             body: JSON.stringify({ model: 'openai/gpt-4o-mini', messages, max_tokens: 60, stream: streamed }),
           });
           const text = await response.text();
+          responses.push(text, JSON.stringify([...response.headers]));
           const requestId = response.headers.get('x-tollgate-request-id') ?? '';
           let caller = `HTTP ${response.status}`;
           // The caller's SDK sees OpenRouter's own status (its retry logic stays right); upstream
@@ -251,8 +263,32 @@ describe('fault matrix: every simulator fault × plain and streamed × library a
       }
     }
 
-    it('wrote no key into any log line', () => {
-      for (const line of t.logs) expect(line).not.toContain(t.upstreamKey);
+    it('let no secret reach a response, a log line, the ledger or the dashboard', async () => {
+      const rows = await t.gateway.ledger.reports.recent({ limit: 1000 });
+      const dashboard: string[] = [];
+      for (const path of [
+        '/dashboard/api/requests?limit=500',
+        '/dashboard/api/summary',
+        ...rows.map((row) => `/dashboard/api/requests/${row.id}`),
+      ]) {
+        dashboard.push(
+          await (
+            await fetch(`${t.gateway.url}${path}`, { headers: { authorization: `Bearer ${adminKey}` } })
+          ).text(),
+        );
+      }
+      const everything = [
+        ...responses,
+        ...t.logs,
+        JSON.stringify(rows, (_key, value: unknown) =>
+          typeof value === 'bigint' ? value.toString() : value,
+        ),
+        ...dashboard,
+      ];
+      expect(everything.length).toBeGreaterThan(100);
+      for (const secret of [t.upstreamKey, adminKey, gatewaySecret]) {
+        for (const text of everything) expect(text).not.toContain(secret);
+      }
     });
   });
 

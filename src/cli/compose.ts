@@ -12,6 +12,7 @@ import {
   requireAdmin,
 } from '../gateway/index.ts';
 import { type Ledger, type OpenLedgerOptions, openLedger, type Reconciler } from '../ledger/index.ts';
+import { scheduleBodyPurge } from '../library/index.ts';
 import { createMeter } from '../metering/index.ts';
 import { createModelCatalog } from '../pricing/index.ts';
 import { type Clock, systemClock } from '../shared/clock.ts';
@@ -167,6 +168,7 @@ export async function startGateway(input: StartGatewayInput): Promise<RunningGat
     rateLimiter: new KeyRateLimiter(clock),
     secrets: [apiKey, config.gateway.adminKey].filter((secret): secret is string => Boolean(secret)),
     maxStreamsPerKey: input.maxStreamsPerKey ?? config.gateway.maxStreamsPerKey,
+    storeBodies: config.storeBodies.enabled,
   };
   const app = buildGatewayApp(context, config.gateway);
   // Warm the catalogue so the first call does not wait for it (failures are retried in the background).
@@ -181,6 +183,9 @@ export async function startGateway(input: StartGatewayInput): Promise<RunningGat
         await context.auth.isOpen(),
       ),
   });
+  const purgeTimer = config.storeBodies.enabled
+    ? scheduleBodyPurge(ledger, config.storeBodies.retentionDays, logger)
+    : undefined;
   await app.listen({ host: config.gateway.host, port: config.gateway.port });
   reconciler?.start();
   const address = app.server.address();
@@ -197,6 +202,7 @@ export async function startGateway(input: StartGatewayInput): Promise<RunningGat
     close: () => {
       closing ??= (async () => {
         await app.close();
+        clearInterval(purgeTimer);
         await reconciler?.stop();
         catalog.close();
         await ledger.close();

@@ -23,4 +23,6 @@ export interface GatewayContext {
   secrets: readonly string[];
   /** Most concurrent streams one gateway key may hold open. */
   maxStreamsPerKey: number;
+  /** Opt-in: keep request and response bodies (in their own table, purged after the retention). */
+  storeBodies: boolean;
 }

@@ -1,5 +1,6 @@
 /** The metered library facade: `Tollgate.open()` and what its calls return. */
 export type { Balance } from './balance-watcher.ts';
+export { scheduleBodyPurge } from './body-retention.ts';
 export type { ChatResult, ToolCall } from './chat-result.ts';
 export {
   FilteredError,

@@ -27,6 +27,7 @@ import { createModelCatalog, type ModelCatalog } from '../pricing/index.ts';
 import { type Clock, systemClock } from '../shared/clock.ts';
 import { moneyFromUsd } from '../shared/money.ts';
 import { type Balance, BalanceWatcher } from './balance-watcher.ts';
+import { scheduleBodyPurge } from './body-retention.ts';
 import { endOfCompletion, endOfFailure } from './call-ends.ts';
 import { type ChatResult, resultFromCompletion } from './chat-result.ts';
 import { FilteredError, GenerationError } from './errors.ts';
@@ -64,6 +65,8 @@ export interface TollgateOptions {
   /** Refuse calls locally when the key's remaining limit cannot cover their worst case (default true). */
   checkBalance?: boolean;
   lowBalanceWarningUsd?: string;
+  /** Keep request and response bodies (opt-in, in a table of their own, purged after the retention). */
+  storeBodies?: { enabled: boolean; retentionDays?: number };
   /** Where to look for tollgate.config.json and .env; default the current directory. */
   cwd?: string;
   env?: Readonly<Record<string, string | undefined>>;
@@ -97,6 +100,7 @@ export class Tollgate {
   readonly #meter: Meter;
   readonly #balance: BalanceWatcher | undefined;
   readonly #reconciler: Reconciler;
+  readonly #purgeTimer: NodeJS.Timeout | undefined;
 
   private constructor(parts: {
     config: Readonly<TollgateConfig>;
@@ -106,6 +110,7 @@ export class Tollgate {
     meter: Meter;
     balance: BalanceWatcher | undefined;
     reconciler: Reconciler;
+    purgeTimer: NodeJS.Timeout | undefined;
   }) {
     this.config = parts.config;
     this.client = parts.client;
@@ -114,6 +119,7 @@ export class Tollgate {
     this.#meter = parts.meter;
     this.#balance = parts.balance;
     this.#reconciler = parts.reconciler;
+    this.#purgeTimer = parts.purgeTimer;
   }
 
   /** Reads the configuration (options > environment > .env > tollgate.config.json), opens the ledger. */
@@ -129,6 +135,7 @@ export class Tollgate {
       defaultMaxTokens: options.defaultMaxTokens,
       lowBalanceWarningUsd: options.lowBalanceWarningUsd,
       modules: options.modules,
+      storeBodies: options.storeBodies,
     };
     const config = loadConfig({ overrides, env: options.env ?? process.env, cwd: options.cwd });
     const clock = options.clock ?? systemClock;
@@ -171,7 +178,10 @@ export class Tollgate {
     });
     const reconciler = ledger.reconciler({ fetchGeneration: generationFetcher(client) });
     if (options.reconcile !== false) reconciler.start();
-    return new Tollgate({ config, client, ledger, catalog, meter, balance, reconciler });
+    const purgeTimer = config.storeBodies.enabled
+      ? scheduleBodyPurge(ledger, config.storeBodies.retentionDays, logger)
+      : undefined;
+    return new Tollgate({ config, client, ledger, catalog, meter, balance, reconciler, purgeTimer });
   }
 
   /** One chat completion, metered. Throws FilteredError / GenerationError on those finish reasons unless accepted. */
@@ -187,6 +197,7 @@ export class Tollgate {
     }
     const finished = await this.#record(call.finish(endOfCompletion(response)), call.worstCase);
     const result = resultFromCompletion(call.id, response, finished);
+    this.#keepBodies(call.id, call.request, response.body);
     check(result);
     return result;
   }
@@ -194,6 +205,10 @@ export class Tollgate {
   /** A streamed chat completion: iterate for parts; `result` has usage and cost once it ends. */
   stream(input: ChatRequest): TollgateStream {
     const { request, attribution, maxCostUsd, requestOptions, check } = this.#split(input);
+    const keepAndCheck = (result: ChatResult) => {
+      this.#keepBodies(result.id, request, { text: result.text, toolCalls: result.toolCalls });
+      check(result);
+    };
     return new TollgateStream(async (signal) => {
       const call = await this.#meter.admit({ request, attribution, streamed: true, maxCostUsd });
       const signals = [signal, requestOptions.signal].filter((s): s is AbortSignal => s !== undefined);
@@ -211,7 +226,7 @@ export class Tollgate {
         await this.#record(call.finish(endOfFailure(error, signal.aborted)), call.worstCase);
         throw error;
       }
-    }, check);
+    }, keepAndCheck);
   }
 
   /** Structured output: the schema is sent as a strict json_schema; the answer is parsed and validated. */
@@ -241,10 +256,19 @@ export class Tollgate {
 
   /** Stops background work and flushes every ledger write. */
   async close(): Promise<void> {
+    clearInterval(this.#purgeTimer);
     await this.#reconciler.stop();
     this.catalog.close();
     await this.ledger.close();
     await this.client.close();
+  }
+
+  /** Opt-in (storeBodies in the config): request and answer, kept apart from the narrow row. */
+  #keepBodies(id: string, request: unknown, response: unknown): void {
+    if (!this.config.storeBodies.enabled) return;
+    this.ledger
+      .saveBodies(id, { request: JSON.stringify(request), response: JSON.stringify(response) })
+      .catch(() => undefined);
   }
 
   async #record<T extends { cost: bigint | null }>(finished: Promise<T>, worstCase: bigint): Promise<T> {

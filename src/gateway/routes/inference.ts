@@ -107,14 +107,32 @@ export async function proxyInference(
     return;
   }
 
+  let answer: Buffer | undefined;
   try {
     const isStream = (opened.headers['content-type'] ?? '').includes('text/event-stream');
-    if (streamed && isStream) await relayStream(ctx, route, call, opened, res, callerGone.signal, sentAt);
-    else await relayJson(ctx, route, call, opened, res, callerGone.signal, sentAt);
+    answer =
+      streamed && isStream
+        ? await relayStream(ctx, route, call, opened, res, callerGone.signal, sentAt)
+        : await relayJson(ctx, route, call, opened, res, callerGone.signal, sentAt);
   } finally {
     opened.release();
     releaseStream();
   }
+  if (ctx.storeBodies) keepBodies(ctx, call.id, upstreamBytes, answer);
+}
+
+/** Opt-in body storage: after the answer, apart from the narrow row, never delaying the caller. */
+function keepBodies(
+  ctx: GatewayContext,
+  id: string,
+  request: Buffer | string,
+  response: Buffer | undefined,
+): void {
+  ctx.ledger
+    .saveBodies(id, { request: request.toString(), response: response?.toString('utf8') ?? null })
+    .catch((error: unknown) =>
+      ctx.logger.warn({ requestId: id, error: String(error) }, 'request bodies not stored'),
+    );
 }
 
 function tryOpenStreamSlot(
@@ -147,7 +165,7 @@ async function relayStream(
   res: ServerResponse,
   callerGone: AbortSignal,
   sentAt: number,
-): Promise<void> {
+): Promise<Buffer | undefined> {
   res.writeHead(200, {
     ...returnedResponseHeaders(opened.headers),
     'content-type': 'text/event-stream; charset=utf-8',
@@ -156,13 +174,17 @@ async function relayStream(
   });
   res.flushHeaders();
   const relay = new StreamRelay((chunk, error) => cleanErrorEvent(ctx, call.id, chunk, error));
+  const kept: Buffer[] | undefined = ctx.storeBodies ? [] : undefined;
   let broken: unknown;
   let firstChunkAt: number | undefined;
   try {
     for await (const chunk of opened.body) {
       firstChunkAt ??= ctx.clock.now();
       const out = relay.push(chunk as Buffer);
-      if (out) await writeRespectingBackpressure(res, out);
+      if (out) {
+        kept?.push(out);
+        await writeRespectingBackpressure(res, out);
+      }
     }
   } catch (error) {
     broken = error;
@@ -201,7 +223,9 @@ async function relayStream(
     },
     sentAt,
   );
-  if (cancelled || res.destroyed) return;
+  if (kept && held.length > 0) kept.push(held);
+  const transcript = kept && Buffer.concat(kept);
+  if (cancelled || res.destroyed) return transcript;
   // The row is committed: now the last bytes ([DONE]) may go. A failure the upstream did not
   // report itself becomes a final SSE error event, as OpenRouter does.
   const closing =
@@ -212,6 +236,7 @@ async function relayStream(
         ])
       : held;
   res.end(closing);
+  return transcript;
 }
 
 async function relayJson(
@@ -222,7 +247,7 @@ async function relayJson(
   res: ServerResponse,
   callerGone: AbortSignal,
   sentAt: number,
-): Promise<void> {
+): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let broken: unknown;
   try {
@@ -270,7 +295,7 @@ async function relayJson(
     },
     sentAt,
   );
-  if (res.destroyed) return;
+  if (res.destroyed) return bytes;
   if (failure) {
     // A body that broke off or does not parse is the upstream's fault: 502, never our 500.
     const unreadable = new GatewayError(
@@ -278,7 +303,7 @@ async function relayJson(
       'The AI service sent an invalid response. Please try again.',
     );
     answerError(ctx, res, route, call.id, inBandError ?? unreadable, call);
-    return;
+    return bytes;
   }
   res.writeHead(opened.status, {
     ...returnedResponseHeaders(opened.headers),
@@ -287,6 +312,7 @@ async function relayJson(
     'x-tollgate-request-id': call.id,
   });
   res.end(bytes);
+  return bytes;
 }
 
 async function finishCall(
