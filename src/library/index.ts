@@ -11,5 +11,5 @@ export {
   TollgateCallError,
 } from './errors.ts';
 export type { JsonRequest, JsonResult } from './structured-output.ts';
-export { type ChatRequest, Tollgate, type TollgateOptions } from './tollgate.ts';
+export { type BillComparison, type ChatRequest, Tollgate, type TollgateOptions } from './tollgate.ts';
 export { type StreamPart, TollgateStream } from './tollgate-stream.ts';

@@ -16,6 +16,7 @@ import {
   type FetchGeneration,
   type Ledger,
   type LedgerLogger,
+  type LedgerVsBillReport,
   openLedger,
   type ReconcileRunSummary,
   type Reconciler,
@@ -25,7 +26,7 @@ import {
 import { type Attribution, createMeter, type Meter } from '../metering/index.ts';
 import { createModelCatalog, type ModelCatalog } from '../pricing/index.ts';
 import { type Clock, systemClock } from '../shared/clock.ts';
-import { moneyFromUsd } from '../shared/money.ts';
+import { type Money, moneyFromUsd } from '../shared/money.ts';
 import { type Balance, BalanceWatcher } from './balance-watcher.ts';
 import { scheduleBodyPurge } from './body-retention.ts';
 import { endOfCompletion, endOfFailure } from './call-ends.ts';
@@ -33,6 +34,12 @@ import { type ChatResult, resultFromCompletion } from './chat-result.ts';
 import { FilteredError, GenerationError } from './errors.ts';
 import { type JsonRequest, type JsonResult, runStructured } from './structured-output.ts';
 import { TollgateStream } from './tollgate-stream.ts';
+
+/** The ledger against OpenRouter's bill: per day (and model), and in total against the key's usage. */
+export interface BillComparison {
+  daily: LedgerVsBillReport;
+  key: { ledger: Money; usage: Money; difference: Money };
+}
 
 /** A chat request: every OpenRouter field, plus attribution and tollgate's own controls. */
 export type ChatRequest = ChatCompletionCreateParams & {
@@ -232,6 +239,25 @@ export class Tollgate {
   /** Structured output: the schema is sent as a strict json_schema; the answer is parsed and validated. */
   async json<T>(input: JsonRequest<T, ChatRequest>): Promise<JsonResult<T>> {
     return await runStructured<T, ChatRequest>(input, (request) => this.chat(request));
+  }
+
+  /**
+   * The ledger against OpenRouter's own figures: daily spend against `/activity` (per model with
+   * `byModel`), and the ledger's total against the key's usage from `/key`.
+   */
+  async compareWithBill(options: { byModel?: boolean } = {}): Promise<BillComparison> {
+    const [activity, key] = await Promise.all([this.client.activity.list(), this.client.key.get()]);
+    const bill = activity.data.map((row) => ({
+      date: row.date,
+      model: row.model ?? null,
+      usage: row.usage ?? 0,
+      requests: row.requests ?? null,
+    }));
+    const daily = await this.ledger.compareWithBill(bill, options);
+    const [all] = (await this.ledger.reports.spend({ groupBy: [] })).rows;
+    const ledgerTotal = all?.spend ?? 0n;
+    const keyUsage = moneyFromUsd(key.data.usage ?? 0);
+    return { daily, key: { ledger: ledgerTotal, usage: keyUsage, difference: ledgerTotal - keyUsage } };
   }
 
   /** What is left to spend on the OpenRouter key and account (read now). */
