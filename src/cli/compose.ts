@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import pino, { type Logger } from 'pino';
-import { createOpenRouterClient, isAPIError, type OpenRouterClient } from '../client/index.ts';
+import { createOpenRouterClient, type OpenRouterClient } from '../client/index.ts';
 import type { TollgateConfig } from '../config/index.ts';
 import { registerDashboard } from '../dashboard/index.ts';
 import {
@@ -12,11 +12,10 @@ import {
   requireAdmin,
 } from '../gateway/index.ts';
 import { type Ledger, type OpenLedgerOptions, openLedger, type Reconciler } from '../ledger/index.ts';
-import { scheduleBodyPurge } from '../library/index.ts';
+import { generationFetcher, scheduleBodyPurge, syncModuleBudgets } from '../library/index.ts';
 import { createMeter } from '../metering/index.ts';
 import { createModelCatalog } from '../pricing/index.ts';
 import { type Clock, systemClock } from '../shared/clock.ts';
-import { moneyFromUsd } from '../shared/money.ts';
 import type { RunningSimulator, SimulatorOptions } from '../simulator/index.ts';
 
 export interface StartGatewayInput {
@@ -117,16 +116,7 @@ export async function startGateway(input: StartGatewayInput): Promise<RunningGat
     ttlMs: 10 * 60_000,
     retryMs: 5_000,
   });
-  for (const [module, profile] of Object.entries(config.modules)) {
-    if (profile.budget) {
-      await ledger.budgets.set({
-        scope: 'module',
-        scopeValue: module,
-        window: profile.budget.window,
-        limit: moneyFromUsd(profile.budget.limitUsd),
-      });
-    }
-  }
+  await syncModuleBudgets(ledger, config.modules);
   const meter = createMeter({
     ledger,
     catalog,
@@ -140,17 +130,7 @@ export async function startGateway(input: StartGatewayInput): Promise<RunningGat
       ? undefined
       : ledger.reconciler({
           intervalMs: input.reconcileIntervalMs ?? config.reconciler.intervalMs,
-          fetchGeneration: async (id, signal) => {
-            try {
-              return {
-                status: 'found',
-                record: (await client.generation.get(id, { signal, maxRetries: 0 })).body,
-              };
-            } catch (error) {
-              if (isAPIError(error) && error.status === 404) return { status: 'not_found' };
-              throw error;
-            }
-          },
+          fetchGeneration: generationFetcher(client),
         });
   const metrics = createGatewayMetrics({
     ledgerQueueDepth: () => ledger.queueDepth(),

@@ -13,3 +13,4 @@ export {
 export type { JsonRequest, JsonResult } from './structured-output.ts';
 export { type BillComparison, type ChatRequest, Tollgate, type TollgateOptions } from './tollgate.ts';
 export { type StreamPart, TollgateStream } from './tollgate-stream.ts';
+export { generationFetcher, syncModuleBudgets } from './wiring.ts';

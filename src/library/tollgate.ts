@@ -2,7 +2,6 @@ import type { Dispatcher } from 'undici';
 import {
   type ChatCompletionCreateParams,
   createOpenRouterClient,
-  isAPIError,
   type OpenRouterClient,
   type RequestOptions,
 } from '../client/index.ts';
@@ -13,7 +12,6 @@ import {
   type TollgateConfig,
 } from '../config/index.ts';
 import {
-  type FetchGeneration,
   type Ledger,
   type LedgerLogger,
   type LedgerVsBillReport,
@@ -34,6 +32,7 @@ import { type ChatResult, resultFromCompletion } from './chat-result.ts';
 import { FilteredError, GenerationError } from './errors.ts';
 import { type JsonRequest, type JsonResult, runStructured } from './structured-output.ts';
 import { TollgateStream } from './tollgate-stream.ts';
+import { generationFetcher, syncModuleBudgets } from './wiring.ts';
 
 /** The ledger against OpenRouter's bill: per day (and model), and in total against the key's usage. */
 export interface BillComparison {
@@ -324,34 +323,5 @@ export class Tollgate {
         if (result.finishReason === 'error' && !accept.has('error')) throw new GenerationError(result);
       },
     };
-  }
-}
-
-/** GET /generation through the client, in the shape the reconciler takes (404 = not there yet). */
-function generationFetcher(client: OpenRouterClient): FetchGeneration {
-  return async (id, signal) => {
-    try {
-      const result = await client.generation.get(id, { signal, maxRetries: 0 });
-      return { status: 'found', record: result.body };
-    } catch (error) {
-      if (isAPIError(error) && error.status === 404) return { status: 'not_found' };
-      throw error;
-    }
-  };
-}
-
-/** Module budgets written in the config become ledger budgets (created or updated at open). */
-async function syncModuleBudgets(
-  ledger: Ledger,
-  modules: Readonly<Record<string, ModuleProfile>>,
-): Promise<void> {
-  for (const [module, profile] of Object.entries(modules)) {
-    if (!profile.budget) continue;
-    await ledger.budgets.set({
-      scope: 'module',
-      scopeValue: module,
-      window: profile.budget.window,
-      limit: moneyFromUsd(profile.budget.limitUsd),
-    });
   }
 }
