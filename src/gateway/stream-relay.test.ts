@@ -147,7 +147,7 @@ describe('StreamRelay', () => {
   it('knows a stream cut short', () => {
     const r = relay();
     r.push(
-      Buffer.from(event({ ...base, choices: [{ index: 0, delta: { content: 'a' } }] }) + 'data: {"id":'),
+      Buffer.from(`${event({ ...base, choices: [{ index: 0, delta: { content: 'a' } }] })}data: {"id":`),
     );
     expect(r.drain().toString()).toBe('data: {"id":');
     expect(r.complete).toBe(false);
