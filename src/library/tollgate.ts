@@ -235,6 +235,15 @@ export class Tollgate {
     }, keepAndCheck);
   }
 
+  /**
+   * The most a call could cost before it is sent (its module profile, default cap and the model's
+   * prices), as budgets reserve it; `undefined` when the model's price is unknown.
+   */
+  async worstCase(input: ChatRequest): Promise<Money | undefined> {
+    const { request, attribution } = this.#split(input);
+    return await this.#meter.worstCase(request, attribution.module);
+  }
+
   /** Structured output: the schema is sent as a strict json_schema; the answer is parsed and validated. */
   async json<T>(input: JsonRequest<T, ChatRequest>): Promise<JsonResult<T>> {
     return await runStructured<T, ChatRequest>(input, (request) => this.chat(request));

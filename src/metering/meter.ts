@@ -85,6 +85,11 @@ export interface FinishedCall {
 
 export interface Meter {
   admit<TRequest extends ChatRequestLike>(input: AdmitInput<TRequest>): Promise<MeteredCall<TRequest>>;
+  /**
+   * The most a call could cost, as `admit` would reserve it (module profile, default cap, the
+   * model's prices); `undefined` when the model's price is unknown. Admits nothing.
+   */
+  worstCase(request: ChatRequestLike, module: string): Promise<Money | undefined>;
   /** Call after setting or removing a budget through this process. */
   budgetsChanged(): void;
   /** Calls whose cost stayed unknown since start (also warned about one by one). */
@@ -118,6 +123,17 @@ export function createMeter(options: MeterOptions): Meter {
   return {
     budgetsChanged: () => budgetIndex.invalidate(),
     unknownCostCount: () => unknownCosts,
+
+    async worstCase(request, module) {
+      const profiled = applyModuleProfile(request, options.profiles?.[module], options.defaultMaxTokens);
+      const model = typeof profiled.request.model === 'string' ? profiled.request.model : undefined;
+      const pricing = await pricingOf(model);
+      if (!pricing) return undefined;
+      return worstCaseCost(profiled.request, pricing, {
+        at: new Date(clock.now()),
+        defaultMaxTokens: options.defaultMaxTokens,
+      });
+    },
 
     async admit<TRequest extends ChatRequestLike>(
       input: AdmitInput<TRequest>,
