@@ -10,8 +10,9 @@ export async function main(argv: readonly string[]): Promise<void> {
     .name('tollgate')
     .description('Metered, attributed, budgeted access to OpenRouter.')
     .version(await readPackageVersion(), '-V, --version')
-    .showHelpAfterError('(run with --help for usage)')
-    .exitOverride();
+    .exitOverride()
+    // Errors stay on one line (commander puts its "Did you mean…?" on a second one).
+    .configureOutput({ outputError: (text, write) => write(`${text.trim().replace(/\s*\n\s*/g, ' ')}\n`) });
   registerCommands(program);
   try {
     await program.parseAsync([...argv]);
