@@ -1,0 +1,37 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+
+/** The bench asserts no figures, but its harness must keep working: run the smallest slice of it. */
+describe('npm run bench', () => {
+  it('runs `--quick --only latency`, prints the table and writes parsable JSON', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tollgate-bench-smoke-'));
+    const out = join(dir, 'results.json');
+    try {
+      const { stdout } = await run(
+        process.execPath,
+        [new URL('../bench/run.ts', import.meta.url).pathname, '--quick', '--only', 'latency', '--out', out],
+        { timeout: 55_000 },
+      );
+      expect(stdout).toMatch(/metric\s+gateway\s+baseline\s+ratio\/delta\s+target\s+met\?/);
+      expect(stdout).toContain('latency c=1: added p50');
+      const results = JSON.parse(readFileSync(out, 'utf8')) as {
+        mode: string;
+        failures: string[];
+        metrics: { name: string; gateway: number | null; baseline: number | null }[];
+      };
+      expect(results.mode).toBe('quick');
+      expect(results.failures).toEqual([]);
+      const added = results.metrics.find((m) => m.name === 'added p50');
+      expect(typeof added?.gateway).toBe('number');
+      expect(typeof added?.baseline).toBe('number');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
