@@ -22,7 +22,7 @@ export interface Plan {
   out: string;
   /** Folder for the gateway child's CPU profiles (--cpu-prof), when asked for. */
   profileDir: string | undefined;
-  /** SQLite `synchronous` of the gateway's ledger: 'full' as shipped, 'normal' to see what fsync costs. */
+  /** SQLite `synchronous` of the gateway's ledger: 'normal' as shipped, 'full' to see what an fsync per commit costs. */
   sqliteSync: 'full' | 'normal';
   /** Sequential calls per target at concurrency 1 (after `latencyWarmup`). */
   latencySamples: number;
@@ -59,7 +59,7 @@ const USAGE = `Usage: npm run bench -- [--quick | --full] [--only <section>[,<se
   --out          where to write the JSON results (default bench/results.json)
   --profile      write CPU profiles of the gateway process (.cpuprofile, one per set of
                  processes started) into this folder, for Chrome DevTools or speedscope
-  --sqlite-sync  full (default, as shipped) or normal: the gateway ledger's SQLite synchronous
+  --sqlite-sync  normal (default, as shipped) or full: the gateway ledger's SQLite synchronous
                  setting, to see what an fsync per commit costs the gateway
 
 Set TOLLGATE_BENCH_PG_URL to use an existing PostgreSQL server (its user may CREATE DATABASE)
@@ -95,7 +95,7 @@ export function parsePlan(argv: readonly string[]): Plan | { help: string } | { 
   }
   if (values.help) return { help: USAGE };
   if (values.quick && values.full) return { error: '--quick and --full exclude each other.' };
-  const sqliteSync = values['sqlite-sync'] ?? 'full';
+  const sqliteSync = values['sqlite-sync'] ?? 'normal';
   if (sqliteSync !== 'full' && sqliteSync !== 'normal') return { error: '--sqlite-sync is full or normal.' };
   const sections = values.only ? values.only.split(',').map((s) => s.trim()) : [...SECTIONS];
   const unknown = sections.filter((s) => !SECTIONS.includes(s as Section));

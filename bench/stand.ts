@@ -21,7 +21,7 @@ export interface StandOptions {
 }
 
 export async function startStand(options: StandOptions = {}): Promise<Stand> {
-  const { profileDir, sqliteSync = 'full' } = options;
+  const { profileDir, sqliteSync = 'normal' } = options;
   const children: BenchChild[] = [];
   try {
     const sim = await startChild('simulator', new URL('./sim-child.ts', import.meta.url), []);

@@ -92,7 +92,13 @@ export async function startGateway(input: StartGatewayInput): Promise<RunningGat
     baseUrl = simulator.url;
   }
 
-  const ledger = await openLedger({ url: config.db.url, clock, logger, ...input.ledgerOptions });
+  const ledger = await openLedger({
+    url: config.db.url,
+    clock,
+    logger,
+    sqlite: { synchronous: config.db.sqliteSync },
+    ...input.ledgerOptions,
+  });
   const keys = await ledger.keys.list();
   if (!isLoopback(config.gateway.host) && !config.gateway.adminKey && keys.length === 0) {
     await ledger.close();
@@ -108,6 +114,8 @@ export async function startGateway(input: StartGatewayInput): Promise<RunningGat
     baseUrl,
     timeoutMs: config.openrouter.timeoutMs,
     maxRetries: config.openrouter.maxRetries,
+    // One upstream connection per stream in flight: a pool cap would queue streams behind each other.
+    connections: null,
     clock,
   });
   const catalog = createModelCatalog({

@@ -80,6 +80,7 @@ export function createOpenRouterClient(
       clock,
       dispatcher: resolved.dispatcher,
       headers: resolved.headers,
+      connections: resolved.connections,
     });
   const limiter = resolved.limiter ? createLimiter(resolved.limiter, clock) : undefined;
   const ctx: CallContext = {

@@ -4,6 +4,12 @@ export interface Timer {
   cancel(): void;
 }
 
+/**
+ * The reason a cancelled timer's sleep is aborted with. Prepared once: `abort()` without a
+ * reason builds a DOMException with a stack trace, twice per request on the gateway's hot path.
+ */
+const CANCELLED = Symbol('timer cancelled');
+
 /** Calls `onFire` after `ms` of the injected clock unless cancelled first. */
 export function startTimer(clock: Clock, ms: number, onFire: () => void): Timer {
   const controller = new AbortController();
@@ -14,5 +20,5 @@ export function startTimer(clock: Clock, ms: number, onFire: () => void): Timer 
     // Rejection means cancelled: nothing to do.
     () => {},
   );
-  return { cancel: () => controller.abort() };
+  return { cancel: () => controller.abort(CANCELLED) };
 }

@@ -52,7 +52,8 @@ export interface TransportOptions {
   /** Sent on every request (HTTP-Referer, X-OpenRouter-Title, ...); per-request headers win. */
   headers?: Record<string, string> | undefined;
   /** Connections per origin. @default 128 */
-  connections?: number | undefined;
+  /** null: no limit. @default 128 */
+  connections?: number | null | undefined;
   /** Idle keep-alive time before a pooled socket is closed. @default 60_000 */
   keepAliveTimeoutMs?: number | undefined;
 }
@@ -84,7 +85,7 @@ export function createOpenRouterTransport(options: TransportOptions): OpenRouter
     let pool = pools.get(origin);
     if (!pool) {
       pool = new Pool(origin, {
-        connections: options.connections ?? 128,
+        connections: options.connections === undefined ? 128 : options.connections,
         keepAliveTimeout: options.keepAliveTimeoutMs ?? 60_000,
         // Deadlines come from the injected clock; undici's own 300 s defaults stay as a backstop.
       });

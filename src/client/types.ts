@@ -76,6 +76,11 @@ export interface ClientOptions {
   retry?: Partial<RetryPolicy> | undefined;
   /** Sent on every request: HTTP-Referer, X-OpenRouter-Title, ... */
   headers?: Record<string, string> | undefined;
+  /**
+   * Most connections the client's keep-alive pool opens to OpenRouter; `null` means no limit
+   * (a gateway holding thousands of streams needs one connection per stream). @default 128
+   */
+  connections?: number | null | undefined;
   /** undici dispatcher to use instead of the client's own keep-alive Pool. */
   dispatcher?: Dispatcher | undefined;
   /**

@@ -17,6 +17,7 @@ const ENV_SETTINGS: ReadonlyArray<{
   { name: 'TOLLGATE_TIMEOUT_MS', path: ['openrouter', 'timeoutMs'], kind: 'int' },
   { name: 'TOLLGATE_MAX_RETRIES', path: ['openrouter', 'maxRetries'], kind: 'int' },
   { name: 'TOLLGATE_DB', path: ['db', 'url'], kind: 'string' },
+  { name: 'TOLLGATE_SQLITE_SYNC', path: ['db', 'sqliteSync'], kind: 'string' },
   { name: 'TOLLGATE_HOST', path: ['gateway', 'host'], kind: 'string' },
   { name: 'TOLLGATE_PORT', path: ['gateway', 'port'], kind: 'int' },
   { name: 'TOLLGATE_ADMIN_KEY', path: ['gateway', 'adminKey'], kind: 'string' },

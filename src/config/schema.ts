@@ -41,6 +41,12 @@ export const tollgateConfigSchema = z.strictObject({
   db: z
     .strictObject({
       url: z.string().min(1).default('./tollgate.db'),
+      /**
+       * SQLite durability. `normal` (WAL): a committed row survives any crash of the process
+       * (SIGKILL included); the last moments could be lost only if the machine itself loses power.
+       * `full` also survives that, at an fsync per commit (~2 ms on the hot path).
+       */
+      sqliteSync: z.enum(['normal', 'full']).default('normal'),
     })
     .prefault({}),
   gateway: z

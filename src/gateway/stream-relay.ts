@@ -1,5 +1,4 @@
 import type { UsageLike } from '../pricing/index.ts';
-import { createSseDecoder, type SseDecoder } from '../shared/sse/decoder.ts';
 import { eventData, lastEventEnd, nextEventEnd } from './sse-framing.ts';
 
 /** What the side reader learned from a chat stream, for metering. */
@@ -13,7 +12,6 @@ export interface StreamFacts {
   /** A mid-stream error event (§5.5), as OpenRouter sent it: internal detail. */
   error: UpstreamStreamError | undefined;
   sawDone: boolean;
-  events: number;
 }
 
 export interface UpstreamStreamError {
@@ -29,8 +27,10 @@ export type ErrorEventCleaner = (chunk: Record<string, unknown>, error: Upstream
  * The gateway's stream relay: upstream bytes go to the caller as they arrive, cut only at event
  * boundaries, untouched — except that `data: [DONE]` (and anything after it) is held back until
  * the ledger row is committed, and an upstream error event is replaced by a clean one. A side
- * reader (the shared SSE decoder) parses a copy for id, model, provider, usage, finish reason and
- * errors; it JSON-parses only the chunks that can carry them, to keep long streams cheap.
+ * reader looks at the same complete events for id, model, provider, usage, finish reason and
+ * errors. It is the hot path, so it is cheap: a byte search decides whether a run of events can
+ * carry anything of interest (the first event, usage, a finish reason, an error, [DONE]), and
+ * only those events are split and JSON-parsed; the rest of a long stream is never decoded.
  */
 export class StreamRelay {
   readonly facts: StreamFacts = {
@@ -42,10 +42,9 @@ export class StreamRelay {
     nativeFinishReason: null,
     error: undefined,
     sawDone: false,
-    events: 0,
   };
-  readonly #decoder: SseDecoder = createSseDecoder();
   readonly #cleanError: ErrorEventCleaner;
+  #sawFirstEvent = false;
   #tail: Buffer | undefined;
   #held: Buffer[] | undefined;
 
@@ -55,7 +54,6 @@ export class StreamRelay {
 
   /** Takes the next upstream bytes; returns what may be written to the caller now (maybe nothing). */
   push(chunk: Buffer): Buffer | undefined {
-    this.#observe(chunk);
     if (this.#held) {
       this.#held.push(chunk);
       return undefined;
@@ -68,13 +66,15 @@ export class StreamRelay {
     }
     this.#tail = end < bytes.length ? bytes.subarray(end) : undefined;
     const complete = end === bytes.length ? bytes : bytes.subarray(0, end);
+    this.#observe(complete);
     if (complete.indexOf('[DONE]') === -1 && complete.indexOf('"error"') === -1) return complete;
     return this.#inspectEvents(complete);
   }
 
   /** At the end of the upstream body: the held bytes (`[DONE]`, a partial tail), to send after the commit. */
   drain(): Buffer {
-    for (const item of this.#decoder.end().items) if (item.type === 'event') this.#observeData(item.data);
+    // A server may close right after its last event's data line, without the blank line.
+    if (this.#tail && !this.#held) this.#observe(this.#tail);
     const rest = [...(this.#held ?? []), ...(this.#tail ? [this.#tail] : [])];
     this.#held = undefined;
     this.#tail = undefined;
@@ -111,23 +111,35 @@ export class StreamRelay {
     return chunk && error ? this.#cleanError(chunk, error) : undefined;
   }
 
-  #observe(chunk: Buffer): void {
-    for (const item of this.#decoder.push(chunk)) if (item.type === 'event') this.#observeData(item.data);
+  /** Looks at complete events, decoding only runs of them that can carry a fact. */
+  #observe(events: Buffer): void {
+    const interesting =
+      !this.#sawFirstEvent ||
+      events.indexOf('"usage"') !== -1 ||
+      events.indexOf('"error"') !== -1 ||
+      events.indexOf('[DONE]') !== -1 ||
+      events.indexOf('"finish_reason":"') !== -1 ||
+      events.indexOf('"finish_reason": "') !== -1;
+    if (!interesting) return;
+    let start = 0;
+    while (start < events.length) {
+      const end = nextEventEnd(events, start);
+      const data = eventData(events.toString('utf8', start, end === -1 ? events.length : end));
+      start = end === -1 ? events.length : end;
+      if (data !== undefined) this.#observeData(data);
+    }
   }
 
   #observeData(data: string): void {
     const facts = this.facts;
-    facts.events += 1;
-    if (data === '[DONE]') {
+    if (data.trim() === '[DONE]') {
       facts.sawDone = true;
       return;
     }
+    const first = !this.#sawFirstEvent;
+    this.#sawFirstEvent = true;
     const interesting =
-      facts.events === 1 ||
-      facts.id === undefined ||
-      data.includes('"usage"') ||
-      data.includes('"error"') ||
-      /"finish_reason":\s*"/.test(data);
+      first || data.includes('"usage"') || data.includes('"error"') || /"finish_reason":\s*"/.test(data);
     if (!interesting) return;
     const chunk = parseObject(data);
     if (!chunk) return;

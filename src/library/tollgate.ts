@@ -154,7 +154,13 @@ export class Tollgate {
       dispatcher: options.dispatcher,
       clock,
     });
-    const ledger = await openLedger({ url: config.db.url, clock, logger, ...options.ledger });
+    const ledger = await openLedger({
+      url: config.db.url,
+      clock,
+      logger,
+      sqlite: { synchronous: config.db.sqliteSync },
+      ...options.ledger,
+    });
     await syncModuleBudgets(ledger, config.modules);
     const catalog = createModelCatalog({
       listModels: async () => (await client.models.list()).data,
