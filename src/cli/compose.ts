@@ -134,7 +134,7 @@ export async function startGateway(input: StartGatewayInput): Promise<RunningGat
     profiles: config.modules,
   });
   const reconciler: Reconciler | undefined =
-    input.reconcile === false
+    input.reconcile === false || !config.reconciler.enabled
       ? undefined
       : ledger.reconciler({
           intervalMs: input.reconcileIntervalMs ?? config.reconciler.intervalMs,

@@ -45,8 +45,13 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   async function keysExist(): Promise<boolean> {
     const now = options.clock.now();
     if (presence && now - presence.at < ttlMs) return presence.value;
-    const keys = await options.keys.list();
-    presence = { value: keys.length > 0, at: now };
+    try {
+      const keys = await options.keys.list();
+      presence = { value: keys.length > 0, at: now };
+    } catch (error) {
+      // During a database outage keep the last answer: whether keys exist changes rarely.
+      if (!presence) throw ledgerUnavailable(error);
+    }
     return presence.value;
   }
 
@@ -65,7 +70,10 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
         return { kind: 'admin' };
       if (token?.startsWith(GATEWAY_KEY_PREFIX)) {
         const hash = hashGatewayKeySecret(token);
-        const key = await options.keys.getByHash(hash);
+        const key = await options.keys.getByHash(hash).catch((error: unknown) => {
+          // Never let a key through unchecked: with the ledger down, keyed calls wait for it.
+          throw ledgerUnavailable(error);
+        });
         // The lookup is by hash; compare again in constant time so timing says nothing about near misses.
         if (
           key &&
@@ -93,6 +101,16 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       );
     },
   };
+}
+
+function ledgerUnavailable(cause: unknown): GatewayError {
+  const error = new GatewayError(
+    'ledger_unavailable',
+    'tollgate cannot check keys right now (its database is unreachable). Please try again shortly.',
+    { headers: { 'retry-after': '5' } },
+  );
+  error.cause = cause;
+  return error;
 }
 
 function bearerToken(header: string | undefined): string | undefined {

@@ -1,6 +1,10 @@
 import { type Clock, systemClock } from '../shared/clock.ts';
 import { type LedgerLogger, silentLogger } from './ledger-types.ts';
-import { type FetchGeneration, parseGenerationRecord } from './reconcile/generation-record.ts';
+import {
+  type FetchGeneration,
+  type FetchGenerationResult,
+  parseGenerationRecord,
+} from './reconcile/generation-record.ts';
 import type { DueGeneration, ReconcileStore } from './reconcile/reconcile-store.ts';
 
 export interface ReconcilerOptions {
@@ -129,11 +133,7 @@ export class Reconciler {
   ): Promise<void> {
     const { store, clock, fetchGeneration, fetchTimeoutMs, logger } = this.#options;
     try {
-      const timeout = AbortSignal.timeout(fetchTimeoutMs);
-      const result = await fetchGeneration(
-        item.generationId,
-        signal ? AbortSignal.any([signal, timeout]) : timeout,
-      );
+      const result = await fetchWithTimeout(fetchGeneration, item.generationId, fetchTimeoutMs, signal);
       if (result.status === 'found') {
         const outcome = await store.applyGeneration(
           item.id,
@@ -159,6 +159,33 @@ export class Reconciler {
     }
     const delay = reconcileBackoffMs(attempts, this.#options.baseDelayMs, this.#options.maxDelayMs);
     await store.recordMiss(item.id, attempts, clock.now() + delay);
+  }
+}
+
+/**
+ * One fetch under a deadline and the reconciler's stop signal. A plain controller, a cleared timer
+ * and a removed listener: composing AbortSignal.timeout() with AbortSignal.any() per fetch leaked
+ * about 1.5 KB a row in Node 24 (those signals stay referenced internally).
+ */
+async function fetchWithTimeout(
+  fetchGeneration: FetchGeneration,
+  generationId: string,
+  timeoutMs: number,
+  stop: AbortSignal | undefined,
+): Promise<FetchGenerationResult> {
+  const controller = new AbortController();
+  const timer = setTimeout(
+    () => controller.abort(new Error(`GET /generation timed out after ${timeoutMs} ms`)),
+    timeoutMs,
+  );
+  const onStop = () => controller.abort(stop?.reason);
+  if (stop?.aborted) onStop();
+  stop?.addEventListener('abort', onStop, { once: true });
+  try {
+    return await fetchGeneration(generationId, controller.signal);
+  } finally {
+    clearTimeout(timer);
+    stop?.removeEventListener('abort', onStop);
   }
 }
 

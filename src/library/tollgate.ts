@@ -229,6 +229,9 @@ export class Tollgate {
           ...requestOptions,
           signal: AbortSignal.any(signals),
         });
+        // So an interrupted stream can still be re-costed from GET /generation.
+        const announcedId = upstream.headers['x-generation-id'];
+        if (announcedId) this.ledger.attachGenerationId(call.id, announcedId).catch(() => undefined);
         const tracked = {
           ...call,
           finish: (end: Parameters<typeof call.finish>[0]) => this.#record(call.finish(end), call.worstCase),

@@ -34,11 +34,12 @@ export class BudgetIndex {
   }
 
   invalidate(): void {
-    this.#list = undefined;
+    this.#loadedAt = Number.NEGATIVE_INFINITY;
   }
 
   async #current(): Promise<readonly Budget[]> {
     const fresh = this.#list !== undefined && this.#clock.now() - this.#loadedAt < this.#refreshMs;
+    // A budget set through this process must apply at once: `invalidate` makes the list stale.
     if (fresh && this.#list) return this.#list;
     this.#loading ??= this.#budgets.list().then(
       (list) => {
@@ -49,6 +50,9 @@ export class BudgetIndex {
       },
       (error: unknown) => {
         this.#loading = undefined;
+        // The database is unreachable (an outage: rows are being spooled). Keep deciding with the
+        // last list known; a call a budget covers still needs the database to reserve, and fails then.
+        if (this.#list) return this.#list;
         throw error;
       },
     );

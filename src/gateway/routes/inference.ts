@@ -173,6 +173,16 @@ async function relayStream(
     'x-tollgate-request-id': call.id,
   });
   res.flushHeaders();
+  // Known before the first token: if this process dies mid-stream, the interrupted row can still
+  // be re-costed from GET /generation. Not awaited: the stream must not wait for it.
+  const announcedId = opened.headers['x-generation-id'];
+  if (announcedId) {
+    ctx.ledger
+      .attachGenerationId(call.id, announcedId)
+      .catch((error: unknown) =>
+        ctx.logger.warn({ requestId: call.id, error: String(error) }, 'generation id not attached'),
+      );
+  }
   const relay = new StreamRelay((chunk, error) => cleanErrorEvent(ctx, call.id, chunk, error));
   const kept: Buffer[] | undefined = ctx.storeBodies ? [] : undefined;
   let broken: unknown;

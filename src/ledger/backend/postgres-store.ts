@@ -39,6 +39,14 @@ export function createPostgresStore(options: PostgresStoreOptions): StoreBackend
   pool.on('error', (error) =>
     options.logger.warn({ err: error.message }, 'ledger: idle PostgreSQL client failed'),
   );
+  // A client in use whose server goes away (an outage mid-transaction) emits 'error' on the client
+  // itself, where the pool's handler does not reach: without this the process would crash. The
+  // query in flight still fails, and the writer spools.
+  pool.on('connect', (client) => {
+    client.on('error', (error) =>
+      options.logger.warn({ err: error.message }, 'ledger: PostgreSQL connection failed'),
+    );
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const knownMonths = new Set<string>();
 

@@ -12,13 +12,7 @@ function scopeColumn(budget: BudgetSummary): ScopeColumn | null {
   return budget.scope === 'module' ? 'module' : budget.scope === 'user' ? 'user_id' : 'key_id';
 }
 
-/** Known spend in the budget's current window, from the daily rollup (windows start on UTC days). */
-export async function spentInWindow(
-  trx: Kysely<Database>,
-  backend: StoreBackend,
-  budget: BudgetSummary,
-  now: number,
-): Promise<Money> {
+function spentQuery(trx: Kysely<Database>, backend: StoreBackend, budget: BudgetSummary, now: number) {
   const { startDay } = windowStart(budget.window, now);
   const column = scopeColumn(budget);
   let query = trx
@@ -26,20 +20,14 @@ export async function spentInWindow(
     .select(backend.moneySum(sql.ref('cost_sum'), 'spent'))
     .where('day', '>=', startDay);
   if (column) query = query.where(column, '=', budget.scopeValue ?? '');
-  const row = await query.executeTakeFirst();
-  return row ? backend.readMoneySum(row, 'spent') : 0n;
+  return query;
 }
 
 /**
  * Reservations counted against the budget: active ones not yet expired, and held ones (settled with
  * an unknown cost, kept at their worst case until the request is re-costed), created in the window.
  */
-export async function reservedInWindow(
-  trx: Kysely<Database>,
-  backend: StoreBackend,
-  budget: BudgetSummary,
-  now: number,
-): Promise<Money> {
+function reservedQuery(trx: Kysely<Database>, backend: StoreBackend, budget: BudgetSummary, now: number) {
   const { startMs } = windowStart(budget.window, now);
   const column = scopeColumn(budget);
   let query = trx
@@ -50,6 +38,28 @@ export async function reservedInWindow(
     )
     .where('created_at', '>=', startMs);
   if (column) query = query.where(column, '=', budget.scopeValue ?? '');
-  const row = await query.executeTakeFirst();
-  return row ? backend.readMoneySum(row, 'reserved') : 0n;
+  return query;
+}
+
+/**
+ * Known spend (from the daily rollup; windows start on UTC days) and outstanding reservations in
+ * the budget's current window, read in ONE statement. Two statements would see two snapshots on
+ * PostgreSQL: a call completed and settled between them would be counted in neither, and another
+ * call admitted over the limit.
+ */
+export async function budgetUseInWindow(
+  trx: Kysely<Database>,
+  backend: StoreBackend,
+  budget: BudgetSummary,
+  now: number,
+): Promise<{ spent: Money; reserved: Money }> {
+  const row = await trx
+    .selectFrom([
+      spentQuery(trx, backend, budget, now).as('spent_part'),
+      reservedQuery(trx, backend, budget, now).as('reserved_part'),
+    ])
+    .selectAll()
+    .executeTakeFirst();
+  const values = (row ?? {}) as Record<string, unknown>;
+  return { spent: backend.readMoneySum(values, 'spent'), reserved: backend.readMoneySum(values, 'reserved') };
 }

@@ -8,7 +8,7 @@ import { invalidInput } from '../ledger-errors.ts';
 import type { Database } from '../schema/database.ts';
 import { optionalMoney, optionalText } from '../write/row-values.ts';
 import { BudgetExceededError, type BudgetSummary } from './budget-exceeded-error.ts';
-import { reservedInWindow, spentInWindow } from './budget-spend.ts';
+import { budgetUseInWindow } from './budget-spend.ts';
 import { BUDGET_SCOPES, BUDGET_WINDOWS, type BudgetScope, type BudgetWindow } from './budget-windows.ts';
 
 export interface Budget extends BudgetSummary {
@@ -260,8 +260,7 @@ export class Budgets {
   }
 
   async #check(db: Kysely<Database>, budget: Budget, now: number): Promise<BudgetCheck> {
-    const spent = await spentInWindow(db, this.#backend, budget, now);
-    const reserved = await reservedInWindow(db, this.#backend, budget, now);
+    const { spent, reserved } = await budgetUseInWindow(db, this.#backend, budget, now);
     return { budget, spent, reserved, remaining: budget.limit - spent - reserved };
   }
 }
