@@ -14,7 +14,8 @@ import type {
   LedgerLogger,
   RequestOutcome,
 } from './ledger-types.ts';
-import { type BillDay, type LedgerVsBillReport, ledgerVsBill } from './ledger-vs-bill.ts';
+import { type BillDay, compareLedgerWithBill, type LedgerVsBillReport } from './ledger-vs-bill.ts';
+import { Heartbeat } from './maintenance/heartbeat.ts';
 import { importRows } from './maintenance/import-rows.ts';
 import {
   type InstanceIdentity,
@@ -41,6 +42,8 @@ export interface LedgerSettings {
   logger: LedgerLogger;
   instance: InstanceIdentity;
   isProcessAlive: ((pid: number) => boolean) | undefined;
+  /** When this process started, on the ledger clock (tells a previous incarnation with our pid). */
+  processStartedAt: number;
   spoolDir: string | null;
   maxBatch: number;
   batchWindowMs: number;
@@ -65,17 +68,14 @@ export class LedgerImpl implements Ledger {
   readonly #backend: StoreBackend;
   readonly #settings: LedgerSettings;
   readonly #writer: GroupCommitWriter;
-  #timer: NodeJS.Timeout | undefined;
-  #ticking: Promise<void> | undefined;
+  readonly #heartbeat = new Heartbeat(() => this.#maintain());
   #closed = false;
-  readonly #processStartedAt: number;
 
   constructor(backend: StoreBackend, settings: LedgerSettings) {
     this.#backend = backend;
     this.#settings = settings;
     this.dialect = backend.dialect;
     this.instanceId = settings.instance.id;
-    this.#processStartedAt = settings.clock.now() - Math.ceil(process.uptime() * 1000);
     this.reports = new Reports(backend);
     this.budgets = new Budgets(backend, settings.clock, { reservationTtlMs: settings.reservationTtlMs });
     this.keys = new GatewayKeys(backend, settings.clock, this.budgets);
@@ -105,10 +105,7 @@ export class LedgerImpl implements Ledger {
       );
     }
     await this.sweepInterrupted();
-    if (this.#settings.heartbeatMs > 0) {
-      this.#timer = setInterval(() => void this.#tick(), this.#settings.heartbeatMs);
-      this.#timer.unref();
-    }
+    this.#heartbeat.start(this.#settings.heartbeatMs);
   }
 
   async begin(request: BeginRequest): Promise<BegunRequest> {
@@ -186,25 +183,11 @@ export class LedgerImpl implements Ledger {
     });
   }
 
-  async compareWithBill(
+  compareWithBill(
     bill: readonly BillDay[],
     options: { keyId?: string; byModel?: boolean; tolerance?: Money } = {},
   ): Promise<LedgerVsBillReport> {
-    const days = bill.map((row) => Date.parse(`${row.date.slice(0, 10)}T00:00:00Z`)).filter(Number.isFinite);
-    if (days.length === 0) return ledgerVsBill([], [], options);
-    const report = await this.reports.spend({
-      since: Math.min(...days),
-      until: Math.max(...days) + DAY_MS,
-      groupBy: options.byModel ? ['day', 'model'] : ['day'],
-      filters: options.keyId ? { key: options.keyId } : {},
-    });
-    const ledger = report.rows.map((row) => ({
-      day: row.group.day ?? '',
-      model: row.group.model ?? null,
-      spend: row.spend,
-      requests: row.requests,
-    }));
-    return ledgerVsBill(ledger, bill, options);
+    return compareLedgerWithBill(this.reports, bill, options);
   }
 
   async sweepInterrupted(): Promise<number> {
@@ -259,8 +242,7 @@ export class LedgerImpl implements Ledger {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    clearInterval(this.#timer);
-    await this.#ticking;
+    await this.#heartbeat.stop();
     await this.#writer.close();
     try {
       if (this.#writer.health().spooledOps === 0) await removeInstance(this.#backend.db, this.instanceId);
@@ -286,24 +268,23 @@ export class LedgerImpl implements Ledger {
       now: clock.now(),
       staleAfterMs: staleInstanceMs,
       isProcessAlive: isProcessAlive ?? processAlive,
-      processStartedAt: this.#processStartedAt,
+      processStartedAt: this.#settings.processStartedAt,
     });
   }
 
-  async #tick(): Promise<void> {
-    if (this.#ticking || this.#closed) return;
-    this.#ticking = (async () => {
-      const now = this.#settings.clock.now();
-      try {
-        await registerInstance(this.#backend.db, this.#settings.instance, now);
-        await this.#backend.ensurePartitions([now, now + 31 * DAY_MS, now + 62 * DAY_MS]);
-        await this.sweepInterrupted();
-        await this.budgets.cleanupExpired();
-      } catch (error) {
-        this.#settings.logger.warn({ err: String(error) }, 'ledger: maintenance failed');
-      }
-    })();
-    await this.#ticking;
-    this.#ticking = undefined;
+  /** Every heartbeat: stay registered, keep partitions ahead, sweep, drop expired reservations. */
+  async #maintain(): Promise<void> {
+    if (this.#closed) return;
+    const now = this.#settings.clock.now();
+    try {
+      await registerInstance(this.#backend.db, this.#settings.instance, now);
+      this.#writer.noteDatabaseReachable(true);
+      await this.#backend.ensurePartitions([now, now + 31 * DAY_MS, now + 62 * DAY_MS]);
+      await this.sweepInterrupted();
+      await this.budgets.cleanupExpired();
+    } catch (error) {
+      if (this.#backend.isUnavailableError(error)) this.#writer.noteDatabaseReachable(false, error);
+      else this.#settings.logger.warn({ err: String(error) }, 'ledger: maintenance failed');
+    }
   }
 }

@@ -99,13 +99,15 @@ describe('postgres: spool while the server is down', () => {
     const ledger = await openLedger({
       url,
       spoolDir,
-      heartbeatMs: 0,
+      heartbeatMs: 50,
       spoolRetryMs: 100,
       postgres: { poolSize: 2, connectTimeoutMs: 1000 },
     });
     try {
       const first = await ledger.begin({ module: 'm', modelRequested: 'a/b' });
       await server.stop('fast');
+      // The heartbeat notices before any write does: readiness drops.
+      await vi.waitFor(() => expect(ledger.health().ready).toBe(false), { timeout: 10_000, interval: 50 });
       expect((await ledger.complete(first.id, OK)).spooled).toBe(true);
       const second = await ledger.begin({ module: 'm', modelRequested: 'a/b' });
       expect(second.spooled).toBe(true);

@@ -1,4 +1,5 @@
 import { type Money, moneyFromUsd, moneyToUsdString } from '../shared/money.ts';
+import type { Reports } from './reports.ts';
 
 /** One row of OpenRouter's `GET /activity` (completed UTC days; `usage` in USD). */
 export interface BillDay {
@@ -95,4 +96,29 @@ export function ledgerVsBill(
     totals.difference += row.difference;
   }
   return { rows, totals, mismatches: rows.filter((row) => row.status !== 'match').length };
+}
+
+const DAY_MS = 86_400_000;
+
+/** The ledger's side from the rollup, over the days the bill covers, then `ledgerVsBill`. */
+export async function compareLedgerWithBill(
+  reports: Reports,
+  bill: readonly BillDay[],
+  options: { keyId?: string; byModel?: boolean; tolerance?: Money } = {},
+): Promise<LedgerVsBillReport> {
+  const days = bill.map((row) => Date.parse(`${row.date.slice(0, 10)}T00:00:00Z`)).filter(Number.isFinite);
+  if (days.length === 0) return ledgerVsBill([], [], options);
+  const report = await reports.spend({
+    since: Math.min(...days),
+    until: Math.max(...days) + DAY_MS,
+    groupBy: options.byModel ? ['day', 'model'] : ['day'],
+    filters: options.keyId ? { key: options.keyId } : {},
+  });
+  const ledger = report.rows.map((row) => ({
+    day: row.group.day ?? '',
+    model: row.group.model ?? null,
+    spend: row.spend,
+    requests: row.requests,
+  }));
+  return ledgerVsBill(ledger, bill, options);
 }

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   DIALECTS,
   manualClock,
@@ -235,6 +235,20 @@ for (const dialect of DIALECTS) {
       clock.advance(7 * 3_600_000);
       expect(await next.sweepInterrupted()).toBe(1);
       expect((await next.getRequest(kept.id))?.status).toBe('interrupted');
+    });
+
+    it('beats on a timer and interrupts the rows of an instance that stopped beating', async () => {
+      const url = await dbs.url();
+      const clock = manualClock();
+      const silent = await dbs.open({ url, clock, hostname: 'elsewhere', instanceId: 'silent-one' });
+      const { id } = await silent.begin({ module: 'm', modelRequested: 'a/b' });
+      const watcher = await dbs.open({ url, clock, heartbeatMs: 20, staleInstanceMs: 60_000 });
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      expect((await watcher.getRequest(id))?.status).toBe('pending');
+      clock.advance(61_000);
+      await vi.waitFor(async () => expect((await watcher.getRequest(id))?.status).toBe('interrupted'), {
+        timeout: 5000,
+      });
     });
 
     it('keeps opt-in bodies apart and purges them by age', async () => {

@@ -78,6 +78,7 @@ export async function openLedger(options: OpenLedgerOptions = {}): Promise<Ledge
       pid: options.pid ?? process.pid,
     },
     isProcessAlive: options.isProcessAlive,
+    processStartedAt: clock.now() - Math.ceil(process.uptime() * 1000),
     spoolDir: options.spoolDir === undefined ? defaultSpoolDir(location) : options.spoolDir,
     maxBatch: options.maxBatch ?? 500,
     batchWindowMs: options.batchWindowMs ?? 0,

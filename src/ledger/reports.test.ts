@@ -159,6 +159,7 @@ function dataset(): ImportRow[] {
       estimatedCost: random() < 0.3 ? null : BigInt(Math.floor(random() * 5e11)),
       usage: { promptTokens: Math.floor(random() * 2000) },
       latencyMs: random() < 0.2 ? null : Math.floor(random() * 3000),
+      tags: random() < 0.2 ? { batch: 'nightly', "quote'd": 'a"b', n: 1 } : null,
     };
   });
 }
@@ -249,6 +250,7 @@ for (const dialect of DIALECTS) {
         .sort((a, b) => (b.createdAt ?? 0) - (a.createdAt ?? 0) || (a.id < b.id ? 1 : -1))
         .slice(0, 7);
       expect(recent.map((row) => row.id)).toEqual(want.map((row) => row.id));
+      expect(recent.map((row) => row.tags)).toEqual(want.map((row) => row.tags ?? null));
       const errors = await ledger.reports.recent({
         filters: { status: 'error', module: 'extract' },
         limit: 1000,

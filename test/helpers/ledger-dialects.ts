@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, inject } from 'vitest';
-import type { Ledger, OpenLedgerOptions } from '../../src/ledger/index.ts';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import type { ImportRow, Ledger, OpenLedgerOptions } from '../../src/ledger/index.ts';
 import { openLedger } from '../../src/ledger/index.ts';
 import type { Clock } from '../../src/shared/clock.ts';
 import { createTestDatabase, type PostgresServer, startPostgres, type TestDatabase } from './postgres.ts';
@@ -76,7 +76,7 @@ export function useLedgerDatabases(dialect: TestDialect): LedgerDatabases {
     for (const ledger of ledgers) await ledger.close().catch(() => undefined);
     for (const database of databases) await database.drop().catch(() => undefined);
     for (const path of folders) rmSync(path, { recursive: true, force: true });
-    await stopFileServer();
+    if (dialect === 'postgres') await stopFileServer();
   });
   return {
     url,
@@ -181,4 +181,59 @@ export function seededRandom(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
   };
+}
+
+/** A valid UUIDv7 for `ms` without the crypto cost of a million random ids. */
+export function cheapUuidv7(ms: number, sequence: number): string {
+  const time = ms.toString(16).padStart(12, '0');
+  const tail = sequence.toString(16).padStart(15, '0');
+  return `${time.slice(0, 8)}-${time.slice(8)}-7${tail.slice(0, 3)}-8${tail.slice(3, 6)}-${tail.slice(6).padStart(12, '0')}`;
+}
+
+/** Rows for the bulk test: `TOLLGATE_TEST_BULK_ROWS` (default a million) random costs and their exact sum. */
+export function randomCostRows(seed: number): { rows: ImportRow[]; exact: bigint } {
+  const count = Number(process.env.TOLLGATE_TEST_BULK_ROWS ?? 1_000_000);
+  const random = seededRandom(seed);
+  const base = Date.UTC(2025, 0, 20);
+  const rows: ImportRow[] = [];
+  let exact = 0n;
+  for (let index = 0; index < count; index++) {
+    const createdAt = base + Math.floor(random() * 20 * 86_400_000);
+    // Up to $20 each: a million of them pass 2^63 picodollars, where a 64-bit SUM overflows.
+    const cost = BigInt(Math.floor(random() * 2e7)) * 1_000_000n + BigInt(Math.floor(random() * 1e6));
+    exact += cost;
+    rows.push({
+      id: cheapUuidv7(createdAt, index),
+      module: `m${index % 5}`,
+      modelRequested: 'a/b',
+      status: 'ok',
+      cost,
+      costSource: 'usage',
+    });
+  }
+  return { rows, exact };
+}
+
+/** The million-costs test for one dialect (see `ledger-million.test.ts`). */
+export function describeMillionCosts(dialect: TestDialect): void {
+  describe(`${dialect}: a million costs`, () => {
+    const dbs = useLedgerDatabases(dialect);
+    it('sums them exactly, in the rows and in the rollup', async () => {
+      const ledger = await dbs.open();
+      const { rows, exact } = randomCostRows(7);
+      if (rows.length >= 1_000_000) expect(exact > 2n ** 63n).toBe(true);
+      expect(await ledger.importRows(rows)).toBe(rows.length);
+      const fromRollup = await ledger.reports.spend();
+      const fromRequests = await ledger.reports.spend({ source: 'requests' });
+      expect(fromRollup.source).toBe('rollup');
+      expect(fromRollup.rows[0]?.spend).toBe(exact);
+      expect(fromRequests.rows[0]?.spend).toBe(exact);
+      expect(fromRollup.rows[0]?.requests).toBe(rows.length);
+      const byModule = await ledger.reports.spend({ groupBy: ['module'] });
+      expect(byModule.rows.reduce((sum, row) => sum + row.spend, 0n)).toBe(exact);
+      // Importing again inserts nothing and counts nothing twice.
+      expect(await ledger.importRows(rows.slice(0, 1000))).toBe(0);
+      expect((await ledger.reports.spend()).rows[0]?.spend).toBe(exact);
+    }, 300_000);
+  });
 }

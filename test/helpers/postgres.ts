@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -121,6 +121,9 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     await runAsPostgres(pgCtl, ['-D', dataDir, '-w', '-t', '60', 'stop', '-m', mode]);
   };
   await start();
+  const cluster = { folder, dataDir };
+  running.add(cluster);
+  cleanUpOnExit();
   let removed = false;
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
@@ -131,10 +134,58 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     async remove() {
       if (removed) return;
       removed = true;
-      await stop('immediate').catch(() => undefined);
+      running.delete(cluster);
+      try {
+        await stop('immediate');
+      } catch {
+        killPostmaster(dataDir);
+      }
       rmSync(folder, { recursive: true, force: true });
     },
   };
+}
+
+/** Clusters not yet removed: stopped if the process exits first, so none outlives a killed run. */
+const running = new Set<{ folder: string; dataDir: string }>();
+let exitHooked = false;
+
+/** SIGQUIT (immediate shutdown) to the cluster's postmaster, then waits (synchronously) until it is gone. */
+function killPostmaster(dataDir: string): void {
+  let pid = 0;
+  try {
+    pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    if (pid > 0) process.kill(pid, 'SIGQUIT');
+  } catch {
+    return; // Already gone.
+  }
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let waited = 0; waited < 3000; waited += 20) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    Atomics.wait(pause, 0, 0, 20);
+  }
+}
+
+function cleanUpOnExit(): void {
+  if (exitHooked) return;
+  exitHooked = true;
+  const cleanUp = () => {
+    for (const cluster of running) {
+      killPostmaster(cluster.dataDir);
+      rmSync(cluster.folder, { recursive: true, force: true });
+    }
+    running.clear();
+  };
+  process.once('exit', cleanUp);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      cleanUp();
+      process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
+    });
+  }
 }
 
 async function postgresUser(): Promise<{ uid: number; gid: number }> {

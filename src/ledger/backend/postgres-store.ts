@@ -71,6 +71,8 @@ export function createPostgresStore(options: PostgresStoreOptions): StoreBackend
     dialect: 'postgres',
     db,
     bulk: postgresBulkStatements,
+    // While one import transaction's rows are prepared here, the server inserts another's.
+    importConcurrency: 2,
     writeTransaction: (work) => db.transaction().execute(work),
     async migrate() {
       await db.connection().execute(async (connection) => {

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { type Expression, Kysely, SqliteDialect, sql } from 'kysely';
 import type { Database } from '../schema/database.ts';
-import { sqliteBulkStatements } from '../write/bulk-sqlite.ts';
+import { createSqliteBulkStatements } from '../write/bulk-sqlite.ts';
 import { cachingDatabase } from './caching-database.ts';
 import { runMigrations } from './run-migrations.ts';
 import type { StoreBackend } from './store-backend.ts';
@@ -34,13 +34,15 @@ export function createSqliteStore(options: SqliteStoreOptions): StoreBackend {
   database.pragma('journal_size_limit = 67108864');
   database.pragma('foreign_keys = ON');
 
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingDatabase(database) }) });
+  const cached = cachingDatabase(database);
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cached }) });
   const split = 2n ** 20n;
 
   return {
     dialect: 'sqlite',
     db,
-    bulk: sqliteBulkStatements,
+    bulk: createSqliteBulkStatements(cached),
+    importConcurrency: 1,
     async writeTransaction(work) {
       return await db.connection().execute(async (connection) => {
         await sql`begin immediate`.execute(connection);

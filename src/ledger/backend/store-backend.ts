@@ -17,6 +17,8 @@ export interface StoreBackend {
   readonly db: Kysely<Database>;
   /** Constant-SQL statements for the write path (see bulk-statements.ts). */
   readonly bulk: BulkStatements;
+  /** Import transactions run at once: 1 on SQLite (one connection), 2 on PostgreSQL. */
+  readonly importConcurrency: number;
   /**
    * Runs `work` in one write transaction: BEGIN IMMEDIATE on SQLite's single connection (so a
    * read-then-write never deadlocks with another process), a pool client's transaction on PostgreSQL.

@@ -8,45 +8,73 @@ import type { FinishedRowValues } from '../write/request-columns.ts';
 import { completionValues, pendingRowValues, rowIdentity } from '../write/row-values.ts';
 
 const TRANSACTION_ROWS = 50_000;
+const DAY_MS = 86_400_000;
+
+function finishedValues(
+  row: ImportRow,
+  createdAt: number,
+  id: string,
+  instanceId: string,
+  reconcileAfterMs: number | null,
+) {
+  const pending = pendingRowValues(row, { id, createdAt, instanceId });
+  const { values: done } = completionValues(row, {
+    completedAt: row.completedAt ?? createdAt,
+    reconcileAfterMs,
+  });
+  const finished: FinishedRowValues = {
+    ...pending,
+    ...done,
+    estimated_cost: done.estimated_cost ?? pending.estimated_cost,
+  };
+  return finished;
+}
 
 /**
- * The bulk path: inserts finished rows directly (no group commit, large transactions) with their
- * rollup increments. Rows whose id already exists are skipped, so an import can be repeated.
- * Returns the number of rows inserted.
+ * The bulk path: inserts finished rows directly (no group commit, transactions of 50,000 rows)
+ * with their rollup increments. Rows whose id already exists are skipped, so an import can be
+ * repeated. Rows are written in time order (their ids are UUIDv7), so the primary key and time
+ * indexes grow at their ends. Returns the number of rows inserted.
  */
 export async function importRows(
   backend: StoreBackend,
   rows: readonly ImportRow[],
   context: { instanceId: string; reconcileAfterMs: number | null },
 ): Promise<number> {
-  const values = rows.map((row): FinishedRowValues => {
+  const order = rows.map((row, index) => {
     if (row.id === undefined) throw invalidInput('importRows needs an id on every row');
-    const { id, createdAt } = rowIdentity(row, Date.now, () => row.id);
-    const { status: _pending, ...pending } = pendingRowValues(row, {
-      id,
-      createdAt,
-      instanceId: context.instanceId,
-    });
-    const { values: done } = completionValues(row, {
-      completedAt: row.completedAt ?? createdAt,
-      reconcileAfterMs: context.reconcileAfterMs,
-    });
-    return { ...pending, ...done, estimated_cost: done.estimated_cost ?? pending.estimated_cost };
+    return { index, ...rowIdentity(row, Date.now, () => row.id) };
   });
-  // In id order (UUIDv7: time order) the primary key and created_at indexes grow at their ends
-  // instead of splitting pages all over.
-  values.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  await backend.ensurePartitions(values.map((row) => row.created_at));
+  order.sort((a, b) => a.createdAt - b.createdAt);
+  const days = new Set(order.map((item) => Math.floor(item.createdAt / DAY_MS)));
+  await backend.ensurePartitions([...days].map((day) => day * DAY_MS));
   let inserted = 0;
-  for (let start = 0; start < values.length; start += TRANSACTION_ROWS) {
-    const slice = values.slice(start, start + TRANSACTION_ROWS);
-    inserted += await backend.writeTransaction(async (trx) => {
-      const written = await backend.bulk.insertFinished(trx, slice);
-      const delta = new RollupDelta();
-      for (const row of slice) if (written.has(row.id)) delta.add(finishedFacts(row));
-      await applyRollupDelta(trx, backend, delta);
-      return written.size;
-    });
-  }
+  let next = 0;
+  const worker = async () => {
+    while (next < order.length) {
+      const start = next;
+      next += TRANSACTION_ROWS;
+      const slice = order
+        .slice(start, start + TRANSACTION_ROWS)
+        .map((item) =>
+          finishedValues(
+            rows[item.index] as ImportRow,
+            item.createdAt,
+            item.id,
+            context.instanceId,
+            context.reconcileAfterMs,
+          ),
+        );
+      const count = await backend.writeTransaction(async (trx) => {
+        const written = await backend.bulk.insertFinished(trx, slice);
+        const delta = new RollupDelta();
+        for (const row of slice) if (written.has(row.id)) delta.add(finishedFacts(row));
+        await applyRollupDelta(trx, backend, delta);
+        return written.size;
+      });
+      inserted += count;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, backend.importConcurrency) }, worker));
   return inserted;
 }

@@ -14,7 +14,6 @@ import {
   PENDING_COLUMNS,
   ROLLUP_COLUMNS,
   rollupValues,
-  sparseTable,
 } from './request-columns.ts';
 
 /** Rows per statement: parameters are one array per column, so this bounds memory, not SQL size. */
@@ -35,9 +34,33 @@ function arrays<T extends object>(columns: ReadonlyArray<ColumnSpec<string>>, ro
 const INSERT_PENDING_SQL = `insert into requests (${names(PENDING_COLUMNS)})
 select * from ${unnest(PENDING_COLUMNS)} on conflict do nothing returning id`;
 
-function insertFinishedSql(columns: ReadonlyArray<ColumnSpec<string>>): string {
-  return `insert into requests (${names(columns)})
-select * from ${unnest(columns)} on conflict do nothing returning id`;
+/**
+ * The import path sends each chunk as one JSON document (`jsonb_to_recordset`): a NULL is simply
+ * an absent key, money goes as exact JSON digits, and building the text costs a fraction of
+ * escaping one array literal per column.
+ */
+const INSERT_FINISHED_SQL = `insert into requests (${names(FINISHED_COLUMNS)})
+select ${names(FINISHED_COLUMNS)} from jsonb_to_recordset($1::jsonb) as r(${FINISHED_COLUMNS.map(
+  ([name, type]) => `${q(name)} ${type}`,
+).join(', ')})
+on conflict do nothing returning id`;
+
+const IMPORT_CHUNK = 5000;
+
+function recordsJson(rows: ReadonlyArray<Record<string, unknown>>): string {
+  const parts: string[] = [];
+  for (const row of rows) {
+    let text = '';
+    for (const [name, type] of FINISHED_COLUMNS) {
+      const value = row[name];
+      if (value === null || value === undefined) continue;
+      // jsonb columns already hold JSON text; bigints and numbers are exact as bare digits.
+      const encoded = type === 'jsonb' || typeof value !== 'string' ? String(value) : JSON.stringify(value);
+      text += `${text === '' ? '{' : ','}"${name}":${encoded}`;
+    }
+    parts.push(`${text}}`);
+  }
+  return `[${parts.join(',')}]`;
 }
 
 const COMPLETE_COLUMNS: ReadonlyArray<ColumnSpec<string>> = [['id', 'text'], ...COMPLETION_COLUMNS];
@@ -83,14 +106,17 @@ export const postgresBulkStatements: BulkStatements = {
     return new Set(ids);
   },
   async insertFinished(trx, rows) {
-    const { columns, values } = sparseTable(FINISHED_COLUMNS, rows);
-    const text = insertFinishedSql(columns);
-    const ids = await inChunks(values, async (chunk) => {
-      const parameters = columns.map((_, index) => chunk.map((row) => row[index]));
-      const result = await trx.executeQuery<{ id: string }>(CompiledQuery.raw(text, parameters));
-      return result.rows.map((row) => row.id);
-    });
-    return new Set(ids);
+    const inserted = new Set<string>();
+    const records = rows as unknown as ReadonlyArray<Record<string, unknown>>;
+    // While the server inserts one chunk, the next one is serialised.
+    let payload = recordsJson(records.slice(0, IMPORT_CHUNK));
+    for (let start = 0; start < records.length; start += IMPORT_CHUNK) {
+      const running = trx.executeQuery<{ id: string }>(CompiledQuery.raw(INSERT_FINISHED_SQL, [payload]));
+      const next = start + IMPORT_CHUNK;
+      payload = next < records.length ? recordsJson(records.slice(next, next + IMPORT_CHUNK)) : '';
+      for (const row of (await running).rows) inserted.add(row.id);
+    }
+    return inserted;
   },
   completePending: (trx, ops) =>
     inChunks(ops, async (chunk) => {

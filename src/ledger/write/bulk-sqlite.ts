@@ -1,4 +1,4 @@
-import { CompiledQuery } from 'kysely';
+import type { SqliteDatabase } from 'kysely';
 import { ROLLUP_COUNTERS, ROLLUP_DIMENSIONS } from '../rollup/rollup-delta.ts';
 import {
   ATTRIBUTION_COLUMNS,
@@ -10,7 +10,6 @@ import {
   COMPLETION_COLUMNS,
   type ColumnSpec,
   FINISHED_COLUMNS,
-  KEEP_WHEN_NULL,
   PENDING_COLUMNS,
   ROLLUP_COLUMNS,
   rollupValues,
@@ -25,9 +24,57 @@ function names(columns: ReadonlyArray<ColumnSpec<string>>): string {
   return columns.map(([name]) => q(name)).join(', ');
 }
 
-const INSERT_PENDING_SQL = `insert into requests (${names(PENDING_COLUMNS)}) values (${placeholders(
-  PENDING_COLUMNS.length,
-)}) on conflict do nothing`;
+/**
+ * The non-NULL values of a row and a bit mask of their columns. On the hot path a NULL is left to
+ * the column (a new pending row holds NULL, or its default, in every column not given) instead of
+ * bound: binding costs about as much per parameter as the rest of the insert. One statement text
+ * per mask, memoised; the few masks in use stay in the prepared-statement cache.
+ */
+function nonNullValues(
+  columns: ReadonlyArray<ColumnSpec<string>>,
+  row: object,
+): { mask: number; values: unknown[] } {
+  const record = row as Record<string, unknown>;
+  const values: unknown[] = [];
+  let mask = 0;
+  for (let index = 0; index < columns.length; index++) {
+    const value = record[(columns[index] as ColumnSpec<string>)[0]];
+    if (value === null || value === undefined) continue;
+    mask |= 1 << index;
+    values.push(value);
+  }
+  return { mask, values };
+}
+
+function masked(columns: ReadonlyArray<ColumnSpec<string>>, mask: number): string[] {
+  return columns.filter((_, index) => (mask & (1 << index)) !== 0).map(([name]) => q(name));
+}
+
+function memoByMask(build: (mask: number) => string): (mask: number) => string {
+  const texts = new Map<number, string>();
+  return (mask) => {
+    let text = texts.get(mask);
+    if (text === undefined) {
+      text = build(mask);
+      texts.set(mask, text);
+    }
+    return text;
+  };
+}
+
+const insertPendingSql = memoByMask((mask) => {
+  const columns = masked(PENDING_COLUMNS, mask);
+  return `insert into requests (${columns.join(', ')}) values (${placeholders(columns.length)}) on conflict do nothing`;
+});
+
+// Only pending rows are completed here, so a column left out keeps its NULL (or the generation id
+// and estimate the row already has, which is what a NULL in the completion means).
+const completeSql = memoByMask(
+  (mask) =>
+    `update requests set ${masked(COMPLETION_COLUMNS, mask)
+      .map((name) => `${name} = ?`)
+      .join(', ')} where id = ? and status = 'pending' returning ${ATTRIBUTION_COLUMNS.map(q).join(', ')}`,
+);
 
 /** Rows per INSERT on the import path; full chunks reuse one cached statement per column set. */
 const FINISHED_CHUNK = 100;
@@ -39,59 +86,55 @@ function insertFinishedSql(columns: ReadonlyArray<ColumnSpec<string>>, rows: num
   )} on conflict do nothing returning id`;
 }
 
-const COMPLETE_SQL = `update requests set ${COMPLETION_COLUMNS.map(([name]) =>
-  KEEP_WHEN_NULL.has(name) ? `${q(name)} = coalesce(?, ${q(name)})` : `${q(name)} = ?`,
-).join(', ')} where id = ? and status = 'pending' returning ${ATTRIBUTION_COLUMNS.map(q).join(', ')}`;
-
 const ROLLUP_SQL = `insert into rollup_daily (${names(ROLLUP_COLUMNS)}) values (${placeholders(
   ROLLUP_COLUMNS.length,
 )}) on conflict (${ROLLUP_DIMENSIONS.map(q).join(', ')}) do update set ${ROLLUP_COUNTERS.map(
   (name) => `${q(name)} = rollup_daily.${q(name)} + excluded.${q(name)}`,
 ).join(', ')}`;
 
-function parameters<T extends object>(columns: ReadonlyArray<ColumnSpec<string>>, row: T): unknown[] {
-  const record = row as Record<string, unknown>;
-  return columns.map(([name]) => record[name] ?? null);
-}
-
 /**
- * SQLite: one prepared statement per row, cached (see `caching-database.ts`). Without network
- * round trips, many tiny statements cost less than one statement SQLite must parse anew.
+ * SQLite: one prepared statement per row, cached. Without network round trips, many tiny
+ * statements cost less than one big statement SQLite must parse anew. They run straight on the
+ * database (its only connection, inside the transaction `writeTransaction` opened through Kysely,
+ * which holds the connection meanwhile): Kysely's per-query executor would double the cost here.
  */
-export const sqliteBulkStatements: BulkStatements = {
-  async insertPending(trx, rows) {
-    const inserted = new Set<string>();
-    for (const row of rows) {
-      const result = await trx.executeQuery(
-        CompiledQuery.raw(INSERT_PENDING_SQL, parameters(PENDING_COLUMNS, row)),
-      );
-      if ((result.numAffectedRows ?? 0n) > 0n) inserted.add(row.id);
-    }
-    return inserted;
-  },
-  async insertFinished(trx, rows) {
-    const inserted = new Set<string>();
-    const { columns, values } = sparseTable(FINISHED_COLUMNS, rows);
-    const full = insertFinishedSql(columns, FINISHED_CHUNK);
-    for (let start = 0; start < values.length; start += FINISHED_CHUNK) {
-      const chunk = values.slice(start, start + FINISHED_CHUNK);
-      const text = chunk.length === FINISHED_CHUNK ? full : insertFinishedSql(columns, chunk.length);
-      const result = await trx.executeQuery<{ id: string }>(CompiledQuery.raw(text, chunk.flat()));
-      for (const row of result.rows) inserted.add(row.id);
-    }
-    return inserted;
-  },
-  async completePending(trx, ops) {
-    const completed: CompletedAttribution[] = [];
-    for (const op of ops) {
-      const values = parameters(COMPLETION_COLUMNS, op.values);
-      values.push(op.id);
-      const result = await trx.executeQuery<CompletedAttribution>(CompiledQuery.raw(COMPLETE_SQL, values));
-      if (result.rows[0]) completed.push(result.rows[0]);
-    }
-    return completed;
-  },
-  async upsertRollup(trx, entries) {
-    for (const entry of entries) await trx.executeQuery(CompiledQuery.raw(ROLLUP_SQL, rollupValues(entry)));
-  },
-};
+export function createSqliteBulkStatements(database: SqliteDatabase): BulkStatements {
+  return {
+    async insertPending(_trx, rows) {
+      const inserted = new Set<string>();
+      for (const row of rows) {
+        const { mask, values } = nonNullValues(PENDING_COLUMNS, row);
+        if (Number(database.prepare(insertPendingSql(mask)).run(values).changes) > 0) inserted.add(row.id);
+      }
+      return inserted;
+    },
+    async insertFinished(_trx, rows) {
+      const inserted = new Set<string>();
+      const { columns, values } = sparseTable(FINISHED_COLUMNS, rows);
+      const full = insertFinishedSql(columns, FINISHED_CHUNK);
+      for (let start = 0; start < values.length; start += FINISHED_CHUNK) {
+        const chunk = values.slice(start, start + FINISHED_CHUNK);
+        const text = chunk.length === FINISHED_CHUNK ? full : insertFinishedSql(columns, chunk.length);
+        for (const row of database.prepare(text).all(chunk.flat()) as Array<{ id: string }>)
+          inserted.add(row.id);
+        // better-sqlite3 is synchronous: let the event loop breathe during a long import.
+        if (start % (FINISHED_CHUNK * 20) === 0) await new Promise((resolve) => setImmediate(resolve));
+      }
+      return inserted;
+    },
+    async completePending(_trx, ops) {
+      const completed: CompletedAttribution[] = [];
+      for (const op of ops) {
+        const { mask, values } = nonNullValues(COMPLETION_COLUMNS, op.values);
+        values.push(op.id);
+        const [row] = database.prepare(completeSql(mask)).all(values) as CompletedAttribution[];
+        if (row) completed.push(row);
+      }
+      return completed;
+    },
+    async upsertRollup(_trx, entries) {
+      const statement = database.prepare(ROLLUP_SQL);
+      for (const entry of entries) statement.run(rollupValues(entry));
+    },
+  };
+}

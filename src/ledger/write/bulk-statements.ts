@@ -47,13 +47,7 @@ export const ATTRIBUTION_COLUMNS = [
 ] as const;
 
 /** A completed row's rollup facts: its attribution from the table, the rest from the completion. */
-export function completedFacts(
-  row: Omit<CompletedAttribution, 'id' | 'created_at' | 'estimated_cost'> & {
-    created_at: DbInteger;
-    estimated_cost: DbInteger | null;
-  },
-  values: CompletionValues,
-): RollupFacts {
+export function completedFacts(row: Omit<CompletedAttribution, 'id'>, values: CompletionValues): RollupFacts {
   return {
     createdAt: toNumber(row.created_at) ?? 0,
     module: row.module,

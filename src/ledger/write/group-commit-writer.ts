@@ -100,6 +100,17 @@ export class GroupCommitWriter {
     };
   }
 
+  /** What a heartbeat learned about the database, for `health()` between writes. */
+  noteDatabaseReachable(reachable: boolean, error?: unknown): void {
+    if (reachable) {
+      if (this.#unreachable) this.#options.logger.info({}, 'ledger: database reachable again');
+      this.#unreachable = false;
+      if ((this.#options.spool?.pendingOps ?? 0) > 0) this.#scheduleRetry();
+    } else {
+      this.#noteUnreachable(error);
+    }
+  }
+
   /** Resolves once everything queued so far is committed or spooled. */
   flush(): Promise<void> {
     if (!this.#running && !this.#scheduled && this.#queue.length === 0) return Promise.resolve();
