@@ -120,9 +120,12 @@ describe('gateway limits', () => {
     const controllers = [new AbortController(), new AbortController()];
     const first = await Promise.all(controllers.map((controller) => open(controller.signal)));
     expect(first.map((response) => response.status)).toEqual([200, 200]);
+    const rowsBefore = (await t.gateway.ledger.reports.recent({ limit: 1000 })).length;
     const third = await open();
     expect(third.status).toBe(429);
     expect(((await third.json()) as { error: { code: string } }).error.code).toBe('too_many_streams');
+    // Refused before it was sent: no ledger row.
+    expect((await t.gateway.ledger.reports.recent({ limit: 1000 })).length).toBe(rowsBefore);
     controllers[0]?.abort();
     await first[0]?.body?.cancel().catch(() => undefined);
     // The gateway notices the disconnect, records the row cancelled and frees the slot.

@@ -46,6 +46,8 @@ export async function proxyInference(
   let call: MeteredCall<JsonObject>;
   let upstreamBytes: Buffer | string;
   let streamed = false;
+  // Refused before anything is written: a call tollgate does not send leaves no ledger row.
+  let releaseStream: () => void = () => {};
   try {
     principal = await ctx.auth.authenticate(incoming.headers.authorization);
     const body = parseJsonObject(incoming.body);
@@ -54,6 +56,7 @@ export async function proxyInference(
     ctx.rateLimiter.take(principal);
     const attribution = attributionOf(incoming.headers, body.user, principal, requestId);
     streamed = route.streamable && body.stream === true;
+    if (streamed) releaseStream = ctx.rateLimiter.openStream(principal, ctx.maxStreamsPerKey);
     // `user` reaches OpenRouter even when it came from a header or the key's default.
     const withUser =
       body.user === undefined && attribution.userId ? { ...body, user: attribution.userId } : body;
@@ -61,12 +64,10 @@ export async function proxyInference(
     upstreamBytes =
       call.requestChanged || withUser !== body ? JSON.stringify(call.request) : (incoming.body as Buffer);
   } catch (error) {
+    releaseStream();
     answerError(ctx, res, route, requestId, error);
     return;
   }
-
-  const releaseStream = streamed ? tryOpenStreamSlot(ctx, principal, res, route, requestId, call) : () => {};
-  if (!releaseStream) return;
 
   // A caller who goes away mid-stream aborts the upstream call (stopping generation and billing
   // where the provider supports it). A non-streamed call runs on: its bill cannot be stopped,
@@ -133,28 +134,6 @@ function keepBodies(
     .catch((error: unknown) =>
       ctx.logger.warn({ requestId: id, error: String(error) }, 'request bodies not stored'),
     );
-}
-
-function tryOpenStreamSlot(
-  ctx: GatewayContext,
-  principal: Principal,
-  res: ServerResponse,
-  route: InferenceRoute,
-  requestId: string,
-  call: MeteredCall<JsonObject>,
-): (() => void) | undefined {
-  try {
-    return ctx.rateLimiter.openStream(principal, ctx.maxStreamsPerKey);
-  } catch (error) {
-    void finishCall(
-      ctx,
-      route,
-      call,
-      { failure: { code: 'too_many_streams', message: 'stream limit', billed: 'no' } },
-      ctx.clock.now(),
-    ).finally(() => answerError(ctx, res, route, requestId, error, call));
-    return undefined;
-  }
 }
 
 async function relayStream(
