@@ -3,35 +3,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LedgerRow, Tollgate } from '../src/index.ts';
-import { createSimulatorKey, type RunningSimulator, startSimulator } from '../src/simulator/index.ts';
+import {
+  createSimulatorKey,
+  type FaultName,
+  type RunningSimulator,
+  SIMULATOR_FAULTS,
+  startSimulator,
+} from '../src/simulator/index.ts';
 import { eventually, startTestGateway, type TestGateway } from './helpers/gateway.ts';
 
-/** Every simulator fault a caller can meet (the slow ones only slow a call down). */
-const FAULTS = [
-  '400',
-  '401',
-  '402',
-  '403',
-  '404',
-  '408',
-  '413',
-  '429',
-  '500',
-  '502',
-  '503',
-  'reset',
-  'stall',
-  'mid-stream-error',
-  'truncated-stream',
-  'invalid-json',
-  'content-filter',
-  'length',
-  'finish-error',
-  'provider-fallback',
-  'slow-first-token',
-  'slow-stream',
-] as const;
-type Fault = (typeof FAULTS)[number];
+/** Every simulator fault, taken from the simulator itself so a new one cannot be left out of the matrix. */
+const FAULTS = SIMULATOR_FAULTS;
+type Fault = FaultName;
 const HTTP_ERRORS = new Set<string>([
   '400',
   '401',
