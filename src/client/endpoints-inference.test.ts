@@ -1,46 +1,19 @@
-import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createOpenRouterClient, type OpenRouterClient } from './client.ts';
+import { describe, expect, it } from 'vitest';
 import { isInvalidResponseError } from './error-guards.ts';
 import { BadGatewayError } from './errors.ts';
-import { createFakeClock } from './test-support/fake-clock.ts';
-import { json, raw, startTestServer, type TestServer } from './test-support/test-server.ts';
+import { fixture, TEST_KEY as KEY, useEndpointHarness } from './test-support/endpoint-harness.ts';
+import { json, raw } from './test-support/test-server.ts';
 
-const FIXTURES = new URL('../shared/fixtures/', new URL('../../', import.meta.url));
-const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(name, FIXTURES), 'utf8'));
-const KEY = 'sk-or-v1-endpointtest0000000000000000000000000000';
-
-let server: TestServer;
-let client: OpenRouterClient;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  client = createOpenRouterClient({
-    apiKey: KEY,
-    baseUrl: server.baseUrl,
-    clock: createFakeClock({ autoAdvanceUpToMs: 60_000 }),
-    headers: { 'HTTP-Referer': 'https://tollgate.test', 'X-OpenRouter-Title': 'tollgate tests' },
-  });
-});
-afterAll(async () => {
-  await client.close();
-  await server.close();
-});
-beforeEach(() => server.reset());
-
-function lastRequest() {
-  const request = server.requests.at(-1);
-  if (!request) throw new Error('no request recorded');
-  return { ...request, json: request.body ? (JSON.parse(request.body) as unknown) : undefined };
-}
+const harness = useEndpointHarness();
+const { lastRequest } = harness;
 
 describe('chat.create', () => {
   it('posts the request and parses the fixture unchanged, with response metadata', async () => {
     const body = fixture('chat-completion-gemini-flash.json');
-    server.respond(
+    harness.server.respond(
       json(200, body, { 'x-generation-id': 'gen-1772036036-03sYeRNNFhHlQjQZpj70', 'x-request-id': 'r1' }),
     );
-    const result = await client.chat.create({
+    const result = await harness.client.chat.create({
       model: 'google/gemini-2.5-flash',
       messages: [{ role: 'user', content: 'Привет' }],
       temperature: 0.3,
@@ -76,14 +49,16 @@ describe('chat.create', () => {
   });
 
   it('tolerates leading whitespace before the JSON body', async () => {
-    server.respond(raw(200, `\n\n   \n${JSON.stringify(fixture('chat-completion-gemini-flash.json'))}`));
-    const result = await client.chat.create({ messages: [{ role: 'user', content: 'hi' }] });
+    harness.server.respond(
+      raw(200, `\n\n   \n${JSON.stringify(fixture('chat-completion-gemini-flash.json'))}`),
+    );
+    const result = await harness.client.chat.create({ messages: [{ role: 'user', content: 'hi' }] });
     expect(result.generationId).toBe('gen-1772036036-03sYeRNNFhHlQjQZpj70');
   });
 
   it('a 200 whose body is only {error} is an error', async () => {
-    server.respond(json(200, { error: { code: 502, message: 'Provider disconnected' } }));
-    const error = await client.chat
+    harness.server.respond(json(200, { error: { code: 502, message: 'Provider disconnected' } }));
+    const error = await harness.client.chat
       .create({ messages: [{ role: 'user', content: 'hi' }] }, { maxRetries: 0 })
       .catch((e) => e);
     expect(error).toBeInstanceOf(BadGatewayError);
@@ -91,8 +66,10 @@ describe('chat.create', () => {
   });
 
   it('invalid JSON is an InvalidResponseError with status and a truncated excerpt', async () => {
-    server.respond(raw(200, `{"id": "gen-1", ${'x'.repeat(1000)}`));
-    const error = await client.chat.create({ messages: [{ role: 'user', content: 'hi' }] }).catch((e) => e);
+    harness.server.respond(raw(200, `{"id": "gen-1", ${'x'.repeat(1000)}`));
+    const error = await harness.client.chat
+      .create({ messages: [{ role: 'user', content: 'hi' }] })
+      .catch((e) => e);
     expect(isInvalidResponseError(error)).toBe(true);
     expect(error).toMatchObject({ status: 200, reason: 'json' });
     expect(error.excerpt.length).toBeLessThanOrEqual(201);
@@ -100,8 +77,10 @@ describe('chat.create', () => {
   });
 
   it('a body that does not match the schema is an InvalidResponseError', async () => {
-    server.respond(json(200, { id: 'gen-1', choices: 'nope' }));
-    const error = await client.chat.create({ messages: [{ role: 'user', content: 'hi' }] }).catch((e) => e);
+    harness.server.respond(json(200, { id: 'gen-1', choices: 'nope' }));
+    const error = await harness.client.chat
+      .create({ messages: [{ role: 'user', content: 'hi' }] })
+      .catch((e) => e);
     expect(error).toMatchObject({ code: 'invalid_response', reason: 'schema' });
   });
 
@@ -113,8 +92,8 @@ describe('chat.create', () => {
         finish_reason: reason,
         ...(reason === 'error' ? { error: { code: 502, message: 'provider died' } } : {}),
       };
-      server.respond(json(200, { ...base, choices: [choice] }));
-      const result = await client.chat.create({ messages: [{ role: 'user', content: 'hi' }] });
+      harness.server.respond(json(200, { ...base, choices: [choice] }));
+      const result = await harness.client.chat.create({ messages: [{ role: 'user', content: 'hi' }] });
       expect(result.finishReason).toBe(reason);
       expect(result.finishReasonError).toMatchObject({ code: 'finish_reason', finishReason: reason });
       if (reason === 'error') expect(result.finishReasonError?.choiceError?.message).toBe('provider died');
@@ -124,7 +103,7 @@ describe('chat.create', () => {
 
 describe('other inference endpoints and auth', () => {
   it('embeddings.create', async () => {
-    server.respond(
+    harness.server.respond(
       json(200, {
         object: 'list',
         model: 'openai/text-embedding-3-small',
@@ -132,7 +111,7 @@ describe('other inference endpoints and auth', () => {
         usage: { prompt_tokens: 2, total_tokens: 2, cost: 0.00000004 },
       }),
     );
-    const result = await client.embeddings.create({
+    const result = await harness.client.embeddings.create({
       model: 'openai/text-embedding-3-small',
       input: ['a', 'b'],
     });
@@ -145,7 +124,7 @@ describe('other inference endpoints and auth', () => {
   });
 
   it('legacy completions.create', async () => {
-    server.respond(
+    harness.server.respond(
       json(200, {
         id: 'gen-legacy',
         object: 'text_completion',
@@ -155,7 +134,7 @@ describe('other inference endpoints and auth', () => {
         usage: { prompt_tokens: 5, completion_tokens: 1, total_tokens: 6 },
       }),
     );
-    const result = await client.completions.create({
+    const result = await harness.client.completions.create({
       model: 'openai/gpt-3.5-turbo-instruct',
       prompt: 'Capital of France:',
     });
@@ -168,8 +147,8 @@ describe('other inference endpoints and auth', () => {
   });
 
   it('auth.exchangeCode', async () => {
-    server.respond(json(200, { key: 'sk-or-v1-user', user_id: 'user_1' }));
-    const result = await client.auth.exchangeCode({
+    harness.server.respond(json(200, { key: 'sk-or-v1-user', user_id: 'user_1' }));
+    const result = await harness.client.auth.exchangeCode({
       code: 'c0de',
       codeVerifier: 'v',
       codeChallengeMethod: 'S256',
