@@ -41,16 +41,29 @@ function price(value: string | undefined): Decimal | undefined {
   return decimal;
 }
 
+/** Parsed prices per resolved table (they are shared and frozen: see resolvePricing), per TTL. */
+const componentCache = new WeakMap<ResolvedPricing, Partial<Record<CacheWriteTtl, ComponentPrices>>>();
+
 export function componentPrices(
   resolved: ResolvedPricing,
   cacheWriteTtl: CacheWriteTtl = '5m',
 ): ComponentPrices {
+  let byTtl = componentCache.get(resolved);
+  if (!byTtl) {
+    byTtl = {};
+    componentCache.set(resolved, byTtl);
+  }
+  byTtl[cacheWriteTtl] ??= parseComponentPrices(resolved, cacheWriteTtl);
+  return byTtl[cacheWriteTtl];
+}
+
+function parseComponentPrices(resolved: ResolvedPricing, cacheWriteTtl: CacheWriteTtl): ComponentPrices {
   const prompt = price(resolved.prompt) ?? DECIMAL_ZERO;
   const completion = price(resolved.completion) ?? DECIMAL_ZERO;
   const reasoning = price(resolved.internal_reasoning);
   const write5m = price(resolved.input_cache_write);
   const write = cacheWriteTtl === '1h' ? (price(resolved.input_cache_write_1h) ?? write5m) : write5m;
-  return {
+  return Object.freeze({
     prompt,
     cachedRead: price(resolved.input_cache_read) ?? prompt,
     cacheWrite: write ?? prompt,
@@ -60,7 +73,7 @@ export function componentPrices(
     request: price(resolved.request) ?? DECIMAL_ZERO,
     image: price(resolved.image) ?? DECIMAL_ZERO,
     webSearch: price(resolved.web_search) ?? DECIMAL_ZERO,
-  };
+  });
 }
 
 export interface CostOptions {

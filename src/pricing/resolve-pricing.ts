@@ -37,13 +37,53 @@ export interface PricingContext {
 
 /** The prices that apply to one request: overrides (all conditions match) then the discount. */
 export function resolvePricing(pricing: Pricing, context: PricingContext): ResolvedPricing {
-  const entries = pricing.overrides ?? [];
-  const applicable: PricingOverride[] = [];
-  for (const entry of entries) {
-    const conditions = readConditions(entry);
-    if (conditions && conditionsMatch(conditions, context.promptTokens, context.at)) applicable.push(entry);
+  const compiled = compiledConditions(pricing);
+  const matching: number[] = [];
+  for (let index = 0; index < compiled.length; index++) {
+    const conditions = compiled[index];
+    if (conditions && conditionsMatch(conditions, context.promptTokens, context.at)) matching.push(index);
   }
-  return mergeAndDiscount(pricing, applicable);
+  return resolvedFor(pricing, matching);
+}
+
+/*
+ * Resolution is on every call's path (worst case before, cost after) and parsing decimals is its
+ * cost; a model's pricing object stays the same between catalogue refreshes, so each distinct set
+ * of applicable overrides is resolved once per pricing object. Resolved tables are frozen: they
+ * are shared by every caller.
+ */
+const conditionsCache = new WeakMap<Pricing, ReadonlyArray<OverrideConditions | undefined>>();
+const resolvedCache = new WeakMap<Pricing, Map<string, ResolvedPricing>>();
+
+function compiledConditions(pricing: Pricing): ReadonlyArray<OverrideConditions | undefined> {
+  let compiled = conditionsCache.get(pricing);
+  if (!compiled) {
+    compiled = (pricing.overrides ?? []).map((entry) => readConditions(entry));
+    conditionsCache.set(pricing, compiled);
+  }
+  return compiled;
+}
+
+/** The pricing with the overrides at these indices applied (in order), then its discount. */
+function resolvedFor(pricing: Pricing, indices: readonly number[]): ResolvedPricing {
+  let byIndices = resolvedCache.get(pricing);
+  if (!byIndices) {
+    byIndices = new Map();
+    resolvedCache.set(pricing, byIndices);
+  }
+  const key = indices.join(',');
+  let resolved = byIndices.get(key);
+  if (!resolved) {
+    const entries = pricing.overrides ?? [];
+    const chosen: PricingOverride[] = [];
+    for (const index of indices) {
+      const entry = entries[index];
+      if (entry) chosen.push(entry);
+    }
+    resolved = Object.freeze(mergeAndDiscount(pricing, chosen));
+    byIndices.set(key, resolved);
+  }
+  return resolved;
 }
 
 function mergeAndDiscount(pricing: Pricing, applicable: readonly PricingOverride[]): ResolvedPricing {
@@ -93,9 +133,8 @@ export interface PricingRange {
  * A bound taken over these (max for budgets, min for refusals) covers any actual resolution.
  */
 export function possiblePricings(pricing: Pricing, range: PricingRange): ResolvedPricing[] {
-  const entries = pricing.overrides ?? [];
-  if (entries.length === 0) return [mergeAndDiscount(pricing, [])];
-  const compiled = entries.map((entry) => readConditions(entry));
+  const compiled = compiledConditions(pricing);
+  if (compiled.length === 0) return [resolvedFor(pricing, [])];
   const readable = compiled.filter(
     (conditions): conditions is OverrideConditions => conditions !== undefined,
   );
@@ -120,12 +159,7 @@ export function possiblePricings(pricing: Pricing, range: PricingRange): Resolve
         const key = set.join(',');
         if (seen.has(key)) continue;
         seen.add(key);
-        const chosen: PricingOverride[] = [];
-        for (const index of set) {
-          const entry = entries[index];
-          if (entry) chosen.push(entry);
-        }
-        results.push(mergeAndDiscount(pricing, chosen));
+        results.push(resolvedFor(pricing, set));
       }
     }
   }
