@@ -5,6 +5,7 @@ import { isOpenRouterError } from './error-guards.ts';
 import { APIError, errorFromResponse, type OpenRouterError, PaymentRequiredError } from './errors.ts';
 import { normalizeHeaders, type ResponseHeaders } from './headers.ts';
 import type { Limiter, Release } from './limiter.ts';
+import { linkedAbort } from './linked-abort.ts';
 import { bodyExcerpt } from './redact.ts';
 import { isErrorOnlyBody, parseJson, parseOrText, readBody } from './response-body.ts';
 import { decideRetry, type RetryFailure, type RetryPolicy } from './retry-policy.ts';
@@ -121,19 +122,21 @@ export async function runWithRetries<T>(
   const totalMs = options.totalTimeoutMs ?? ctx.totalTimeoutMs;
   const attemptMs = options.timeoutMs ?? ctx.timeoutMs;
   const deadlineMs = totalMs === undefined ? undefined : startedAtMs + totalMs;
-  const total = new AbortController();
+  // The call's own signal: the caller's, and the total deadline when there is one.
+  const total = totalMs === undefined ? undefined : linkedAbort([options.signal]);
   const totalTimer =
-    totalMs === undefined
-      ? undefined
-      : startTimer(ctx.clock, totalMs, () => total.abort(new TimeoutError('total', totalMs)));
-  const callSignal = options.signal ? AbortSignal.any([options.signal, total.signal]) : total.signal;
+    total && totalMs !== undefined
+      ? startTimer(ctx.clock, totalMs, () => total.controller.abort(new TimeoutError('total', totalMs)))
+      : undefined;
+  const callSignal = total?.signal ?? options.signal;
   const classify = (error: unknown, attempt: AbortSignal | undefined): OpenRouterError => {
     if (options.signal?.aborted) return new AbortError();
-    if (total.signal.aborted) return total.signal.reason as TimeoutError;
+    if (total?.signal.aborted) return total.signal.reason as TimeoutError;
     if (attempt?.aborted && isOpenRouterError(attempt.reason)) return attempt.reason;
     return transportError(error, undefined, ctx.secrets) as OpenRouterError;
   };
   let previousDelayMs: number | undefined;
+  let handedOver = false;
   try {
     for (let attempt = 1; ; attempt++) {
       let release: Release = () => {};
@@ -145,26 +148,40 @@ export async function runWithRetries<T>(
         }
       }
       const attemptStart = ctx.clock.now();
-      const controller = new AbortController();
+      // Follows the call's signal for as long as the attempt's response is in use: for a stream,
+      // until its slot is released, so a caller going away still aborts the upstream body.
+      const attemptAbort = linkedAbort([callSignal]);
+      const controller = attemptAbort.controller;
       const timer = startTimer(ctx.clock, attemptMs, () =>
         controller.abort(new TimeoutError('attempt', attemptMs)),
       );
-      const signal = AbortSignal.any([callSignal, controller.signal]);
       let failure: OpenRouterError;
       try {
-        const outcome = await attemptFn(signal, attempt);
+        const outcome = await attemptFn(attemptAbort.signal, attempt);
         timer.cancel();
-        if (!keepSlot) release();
+        if (!keepSlot) {
+          release();
+          attemptAbort.unlink();
+        }
         report(ctx, spec, attempt, attemptStart, outcome.status, undefined, undefined);
+        const slot = release;
+        handedOver = keepSlot;
         return {
           ...outcome,
           attempts: attempt,
           startedAtMs,
-          release,
+          release: keepSlot
+            ? () => {
+                attemptAbort.unlink();
+                total?.unlink();
+                slot();
+              }
+            : slot,
           abortAttempt: (reason) => controller.abort(reason),
         };
       } catch (error) {
         timer.cancel();
+        attemptAbort.unlink();
         release();
         failure = withAttempts(classify(error, controller.signal), attempt);
       }
@@ -198,6 +215,8 @@ export async function runWithRetries<T>(
     }
   } finally {
     totalTimer?.cancel();
+    // A kept stream still follows the caller's signal through `total` until it is released.
+    if (!handedOver) total?.unlink();
   }
 }
 

@@ -12,6 +12,7 @@ const CANCELLED = Symbol('timer cancelled');
 
 /** Calls `onFire` after `ms` of the injected clock unless cancelled first. */
 export function startTimer(clock: Clock, ms: number, onFire: () => void): Timer {
+  if (clock.timer) return { cancel: clock.timer(ms, onFire) };
   const controller = new AbortController();
   clock.sleep(ms, controller.signal).then(
     () => {

@@ -4,6 +4,7 @@ import { type Dispatcher, Pool, request } from 'undici';
 import type { Clock } from '../shared/clock.ts';
 import { AbortError, ConnectionError, TimeoutError } from './client-errors.ts';
 import { isOpenRouterError } from './error-guards.ts';
+import { linkedAbort } from './linked-abort.ts';
 import { redactSecrets } from './redact.ts';
 import { startTimer } from './timers.ts';
 
@@ -105,14 +106,15 @@ export function createOpenRouterTransport(options: TransportOptions): OpenRouter
     // Only the configured key is ever sent; a forwarded request's own credentials never are.
     if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`;
 
-    const timeout = new AbortController();
-    const signal = req.signal ? AbortSignal.any([req.signal, timeout.signal]) : timeout.signal;
+    // A deadline of its own only when asked for (the client's calls bring theirs in `signal`).
+    const deadline = req.timeoutMs === undefined ? undefined : linkedAbort([req.signal]);
+    const signal = deadline?.signal ?? req.signal;
     const timer =
-      req.timeoutMs === undefined
-        ? undefined
-        : startTimer(options.clock, req.timeoutMs, () =>
-            timeout.abort(new TimeoutError('attempt', req.timeoutMs ?? 0)),
-          );
+      deadline && req.timeoutMs !== undefined
+        ? startTimer(options.clock, req.timeoutMs, () =>
+            deadline.controller.abort(new TimeoutError('attempt', req.timeoutMs ?? 0)),
+          )
+        : undefined;
     try {
       const response = await request(url, {
         dispatcher: dispatcherFor(url.origin),
@@ -126,6 +128,7 @@ export function createOpenRouterTransport(options: TransportOptions): OpenRouter
       throw transportError(error, signal, secrets);
     } finally {
       timer?.cancel();
+      deadline?.unlink();
     }
   }
 
