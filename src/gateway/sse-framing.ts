@@ -6,8 +6,23 @@
  */
 const TERMINATOR_PAIRS = ['\n\n', '\r\n\r\n', '\n\r\n', '\r\r'] as const;
 
+const CR = 0x0d;
+
+/**
+ * Whether `bytes` can hold a CR-based terminator. Almost every stream ends its lines with LF
+ * alone; then `\n\n` is the only pair to look for, one scan instead of four (the three others
+ * would each run to the end of the buffer, for every event in it).
+ */
+export function hasCarriageReturn(bytes: Buffer): boolean {
+  return bytes.indexOf(CR) !== -1;
+}
+
 /** Index just past the last event boundary in `bytes`, or 0 when none is complete. */
-export function lastEventEnd(bytes: Buffer): number {
+export function lastEventEnd(bytes: Buffer, carriageReturns = hasCarriageReturn(bytes)): number {
+  if (!carriageReturns) {
+    const at = bytes.lastIndexOf('\n\n');
+    return at === -1 ? 0 : at + 2;
+  }
   let end = 0;
   for (const pair of TERMINATOR_PAIRS) {
     const at = bytes.lastIndexOf(pair);
@@ -16,8 +31,15 @@ export function lastEventEnd(bytes: Buffer): number {
   return end;
 }
 
-/** Index just past the first event boundary at or after `from`, or -1. */
-export function nextEventEnd(bytes: Buffer, from: number): number {
+/**
+ * Index just past the first event boundary at or after `from`, or -1. Pass `carriageReturns`
+ * (hasCarriageReturn of the same bytes) when walking a buffer event by event.
+ */
+export function nextEventEnd(bytes: Buffer, from: number, carriageReturns = true): number {
+  if (!carriageReturns) {
+    const at = bytes.indexOf('\n\n', from);
+    return at === -1 ? -1 : at + 2;
+  }
   let end = -1;
   for (const pair of TERMINATOR_PAIRS) {
     const at = bytes.indexOf(pair, from);

@@ -1,5 +1,5 @@
 import type { UsageLike } from '../pricing/index.ts';
-import { eventData, lastEventEnd, nextEventEnd } from './sse-framing.ts';
+import { eventData, hasCarriageReturn, lastEventEnd, nextEventEnd } from './sse-framing.ts';
 
 /** What the side reader learned from a chat stream, for metering. */
 export interface StreamFacts {
@@ -59,22 +59,23 @@ export class StreamRelay {
       return undefined;
     }
     const bytes = this.#tail ? Buffer.concat([this.#tail, chunk]) : chunk;
-    const end = lastEventEnd(bytes);
+    const carriageReturns = hasCarriageReturn(bytes);
+    const end = lastEventEnd(bytes, carriageReturns);
     if (end === 0) {
       this.#tail = bytes;
       return undefined;
     }
     this.#tail = end < bytes.length ? bytes.subarray(end) : undefined;
     const complete = end === bytes.length ? bytes : bytes.subarray(0, end);
-    this.#observe(complete);
-    if (complete.indexOf('[DONE]') === -1 && complete.indexOf('"error"') === -1) return complete;
-    return this.#inspectEvents(complete);
+    const marks = this.#observe(complete, carriageReturns);
+    if (!marks.done && !marks.error) return complete;
+    return this.#inspectEvents(complete, carriageReturns);
   }
 
   /** At the end of the upstream body: the held bytes (`[DONE]`, a partial tail), to send after the commit. */
   drain(): Buffer {
     // A server may close right after its last event's data line, without the blank line.
-    if (this.#tail && !this.#held) this.#observe(this.#tail);
+    if (this.#tail && !this.#held) this.#observe(this.#tail, hasCarriageReturn(this.#tail));
     const rest = [...(this.#held ?? []), ...(this.#tail ? [this.#tail] : [])];
     this.#held = undefined;
     this.#tail = undefined;
@@ -86,11 +87,11 @@ export class StreamRelay {
     return this.facts.sawDone || this.facts.usage !== undefined;
   }
 
-  #inspectEvents(complete: Buffer): Buffer | undefined {
+  #inspectEvents(complete: Buffer, carriageReturns: boolean): Buffer | undefined {
     const out: Buffer[] = [];
     let start = 0;
     while (start < complete.length) {
-      const end = nextEventEnd(complete, start);
+      const end = nextEventEnd(complete, start, carriageReturns);
       const eventBytes = complete.subarray(start, end === -1 ? complete.length : end);
       start = end === -1 ? complete.length : end;
       const data = eventData(eventBytes.toString('utf8'));
@@ -111,23 +112,29 @@ export class StreamRelay {
     return chunk && error ? this.#cleanError(chunk, error) : undefined;
   }
 
-  /** Looks at complete events, decoding only runs of them that can carry a fact. */
-  #observe(events: Buffer): void {
+  /**
+   * Looks at complete events, decoding only runs of them that can carry a fact. Returns whether
+   * they hold `[DONE]` or an error, which the caller must then treat event by event.
+   */
+  #observe(events: Buffer, carriageReturns: boolean): { done: boolean; error: boolean } {
+    const done = events.indexOf('[DONE]') !== -1;
+    const error = events.indexOf('"error"') !== -1;
     const interesting =
+      done ||
+      error ||
       !this.#sawFirstEvent ||
       events.indexOf('"usage"') !== -1 ||
-      events.indexOf('"error"') !== -1 ||
-      events.indexOf('[DONE]') !== -1 ||
       events.indexOf('"finish_reason":"') !== -1 ||
       events.indexOf('"finish_reason": "') !== -1;
-    if (!interesting) return;
+    if (!interesting) return { done, error };
     let start = 0;
     while (start < events.length) {
-      const end = nextEventEnd(events, start);
+      const end = nextEventEnd(events, start, carriageReturns);
       const data = eventData(events.toString('utf8', start, end === -1 ? events.length : end));
       start = end === -1 ? events.length : end;
       if (data !== undefined) this.#observeData(data);
     }
+    return { done, error };
   }
 
   #observeData(data: string): void {

@@ -327,6 +327,8 @@ async function finishCall(
     ttftSeconds: typeof end.ttftMs === 'number' ? end.ttftMs / 1000 : undefined,
   });
   const level = end.failure ? 'warn' : 'debug';
+  // Built only when it will be written: a call that went well is logged at debug level.
+  if (!ctx.logger.isLevelEnabled(level)) return;
   ctx.logger[level](
     {
       requestId: call.id,
