@@ -67,6 +67,43 @@ describe('gateway limits', () => {
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe('payload_too_large');
   });
 
+  it('refuses an inference call over its limits the same way, whether a browser sends it or not', async () => {
+    // Without an Origin the call takes the gateway's own front door; with one (CORS is configured
+    // here) it goes through the framework. Both must answer alike.
+    for (const origin of [undefined, 'https://app.example']) {
+      const headers: Record<string, string> = {
+        authorization: `Bearer ${ADMIN_KEY}`,
+        'content-type': 'application/json',
+        ...(origin ? { origin } : {}),
+      };
+      const large = await fetch(`${t.gateway.url}/api/v1/chat/completions`, {
+        method: 'POST',
+        headers,
+        body: chatBody({ padding: 'x'.repeat(8_000) }),
+      });
+      expect(large.status).toBe(413);
+      const many = { ...headers };
+      for (let i = 0; i < 60; i++) many[`x-h${i}`] = '1';
+      const crowded = await fetch(`${t.gateway.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: many,
+        body: chatBody(),
+      });
+      expect(crowded.status).toBe(431);
+      const empty = await fetch(`${t.gateway.url}/v1/chat/completions`, { method: 'POST', headers });
+      expect(empty.status).toBe(400);
+      expect(((await empty.json()) as { error: { message: string } }).error.message).toMatch(/empty/);
+    }
+    // A body sent in chunks, with no length declared, is cut off at the limit as it arrives.
+    const chunked = await rawExchange([
+      `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nAuthorization: Bearer ${ADMIN_KEY}\r\n\r\n`,
+      ...Array.from({ length: 5 }, () => `3e8\r\n${'x'.repeat(1000)}\r\n`),
+      '0\r\n\r\n',
+    ]);
+    expect(chunked).toMatch(/^HTTP\/1\.1 413/);
+    expect(chunked).toContain('payload_too_large');
+  });
+
   it('refuses oversized headers and too many headers with 431', async () => {
     const big = await fetch(`${t.gateway.url}/healthz`, { headers: { 'x-big': 'y'.repeat(4_000) } });
     expect(big.status).toBe(431);

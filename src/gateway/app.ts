@@ -3,11 +3,11 @@ import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { uuidv7 } from '../shared/ids.ts';
 import type { GatewayContext } from './gateway-context.ts';
 import { errorBody, GatewayError, toGatewayError } from './gateway-error.ts';
-import { validateChatBody, validateCompletionBody, validateEmbeddingsBody } from './request-body.ts';
+import { INFERENCE_ROUTES, InferenceDoor } from './inference-door.ts';
 import { registerAdminRoutes } from './routes/admin.ts';
 import { registerCatalogueRoutes } from './routes/catalogue.ts';
 import { registerHealthRoutes } from './routes/health.ts';
-import { type InferenceRoute, proxyInference } from './routes/inference.ts';
+import { proxyInference } from './routes/inference.ts';
 import { registerPassthroughRoutes } from './routes/passthrough.ts';
 
 export interface GatewayAppOptions {
@@ -20,29 +20,13 @@ export interface GatewayAppOptions {
   corsOrigins: readonly string[];
 }
 
-const INFERENCE_ROUTES: Record<string, InferenceRoute> = {
-  '/chat/completions': {
-    name: 'chat',
-    upstreamPath: '/chat/completions',
-    streamable: true,
-    validate: validateChatBody,
-  },
-  '/completions': {
-    name: 'completions',
-    upstreamPath: '/completions',
-    streamable: true,
-    validate: validateCompletionBody,
-  },
-  '/embeddings': {
-    name: 'embeddings',
-    upstreamPath: '/embeddings',
-    streamable: false,
-    validate: validateEmbeddingsBody,
-  },
-};
-
 /** The gateway's HTTP app: OpenAI-compatible routes under /v1, OpenRouter's under /api/v1. */
 export function buildGatewayApp(ctx: GatewayContext, options: GatewayAppOptions): FastifyInstance {
+  const door = new InferenceDoor(ctx, {
+    bodyLimitBytes: options.bodyLimitBytes,
+    maxHeaders: options.maxHeaders,
+    corsConfigured: options.corsOrigins.length > 0,
+  });
   const app = Fastify({
     logger: false,
     bodyLimit: options.bodyLimitBytes,
@@ -60,8 +44,15 @@ export function buildGatewayApp(ctx: GatewayContext, options: GatewayAppOptions)
           connectionsCheckingInterval: Math.max(100, Math.min(1_000, options.headersTimeoutMs / 2)),
           noDelay: true,
         },
-        handler,
+        // Inference calls take the door in front of the framework (see InferenceDoor).
+        (req, res) => {
+          if (!door.tryHandle(req, res)) handler(req, res);
+        },
       ),
+  });
+  app.addHook('preClose', (done) => {
+    door.close();
+    done();
   });
   app.addHook('onRequest', async (request) => {
     // Node drops headers past its count limit silently; refuse instead, saying why.
@@ -77,6 +68,7 @@ export function buildGatewayApp(ctx: GatewayContext, options: GatewayAppOptions)
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
+  // The same routes in the framework, for what the door leaves to it (browser calls under CORS).
   for (const [path, route] of Object.entries(INFERENCE_ROUTES)) {
     for (const prefix of ['/v1', '/api/v1']) {
       app.post(`${prefix}${path}`, async (request, reply) => {
