@@ -15,6 +15,12 @@ export type Rounding = 'half-even' | 'ceil' | 'floor';
 const DECIMAL_TEXT = /^([+-])?(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
 const MAX_EXPONENT = 400;
 
+/** 10^n as a bigint, from a table for the exponents prices use (a bigint power per call adds up). */
+const POWERS_OF_TEN: bigint[] = Array.from({ length: 64 }, (_, n) => 10n ** BigInt(n));
+export function powerOfTen(n: number): bigint {
+  return POWERS_OF_TEN[n] ?? 10n ** BigInt(n);
+}
+
 export const DECIMAL_ZERO: Decimal = { coefficient: 0n, exponent: 0 };
 export const DECIMAL_ONE: Decimal = { coefficient: 1n, exponent: 0 };
 
@@ -63,8 +69,8 @@ export function decimalToString(value: Decimal): string {
 function align(a: Decimal, b: Decimal): [bigint, bigint, number] {
   const exponent = Math.min(a.exponent, b.exponent);
   return [
-    a.coefficient * 10n ** BigInt(a.exponent - exponent),
-    b.coefficient * 10n ** BigInt(b.exponent - exponent),
+    a.coefficient * powerOfTen(a.exponent - exponent),
+    b.coefficient * powerOfTen(b.exponent - exponent),
     exponent,
   ];
 }
@@ -109,6 +115,6 @@ export function divideRounded(numerator: bigint, denominator: bigint, rounding: 
 export function decimalTimesToMoney(price: Decimal, count: bigint, rounding: Rounding): Money {
   const product = price.coefficient * count;
   const shift = price.exponent + MONEY_SCALE;
-  if (shift >= 0) return product * 10n ** BigInt(shift);
-  return divideRounded(product, 10n ** BigInt(-shift), rounding);
+  if (shift >= 0) return product * powerOfTen(shift);
+  return divideRounded(product, powerOfTen(-shift), rounding);
 }

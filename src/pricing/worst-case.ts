@@ -24,7 +24,7 @@ import {
   webSearchAllowance,
 } from './estimate-prompt.ts';
 import type { Pricing } from './pricing-schema.ts';
-import { possiblePricings, resolvePricing } from './resolve-pricing.ts';
+import { possiblePricings, type ResolvedPricing, resolvePricing } from './resolve-pricing.ts';
 
 /** How long a call may take, for time-window overrides that could start or end meanwhile. */
 export const DEFAULT_CALL_DURATION_MS = 15 * 60_000;
@@ -66,22 +66,13 @@ export function worstCaseCost(request: ChatRequestLike, pricing: Pricing, option
     options.promptTokens ?? estimateFromTally(tally, request, options.promptEstimate),
   );
   const outputTokens = maxOutputTokens(request, options.defaultMaxTokens);
-  const candidates = possiblePricings(pricing, {
-    maxPromptTokens: promptTokens,
-    at: options.at,
-    durationMs: options.durationMs ?? DEFAULT_CALL_DURATION_MS,
-  }).flatMap((resolved) => [componentPrices(resolved, '5m'), componentPrices(resolved, '1h')]);
-  const highest = (pick: (prices: (typeof candidates)[number]) => readonly Decimal[]): Decimal => {
-    const all = candidates.flatMap(pick);
-    const [first, ...rest] = all;
-    if (!first) throw new RangeError('no pricing candidates');
-    return maxDecimal(first, ...rest);
-  };
-  const input = highest((p) => [p.prompt, p.cachedRead, p.cacheWrite, p.audio]);
-  const output = highest((p) => [p.completion, p.reasoning]);
-  const requestFee = highest((p) => [p.request]);
-  const imageFee = highest((p) => [p.image]);
-  const webSearchFee = highest((p) => [p.webSearch]);
+  const { input, output, requestFee, imageFee, webSearchFee } = highestPrices(
+    possiblePricings(pricing, {
+      maxPromptTokens: promptTokens,
+      at: options.at,
+      durationMs: options.durationMs ?? DEFAULT_CALL_DURATION_MS,
+    }),
+  );
   const roundingMargin = BigInt(COST_COMPONENTS.length);
   return (
     up(input, promptTokens) +
@@ -91,6 +82,43 @@ export function worstCaseCost(request: ChatRequestLike, pricing: Pricing, option
     up(webSearchFee, webSearchAllowance(request)) +
     roundingMargin
   );
+}
+
+interface HighestPrices {
+  readonly input: Decimal;
+  readonly output: Decimal;
+  readonly requestFee: Decimal;
+  readonly imageFee: Decimal;
+  readonly webSearchFee: Decimal;
+}
+
+/** Most models have one resolution (no overrides): its highest prices are worked out once. */
+const highestOfSingle = new WeakMap<ResolvedPricing, HighestPrices>();
+
+/** The highest price of each kind over every resolution (at either cache-write TTL). */
+function highestPrices(resolutions: readonly ResolvedPricing[]): HighestPrices {
+  const single = resolutions.length === 1 ? resolutions[0] : undefined;
+  const known = single && highestOfSingle.get(single);
+  if (known) return known;
+  const candidates = resolutions.flatMap((resolved) => [
+    componentPrices(resolved, '5m'),
+    componentPrices(resolved, '1h'),
+  ]);
+  const highest = (pick: (prices: (typeof candidates)[number]) => readonly Decimal[]): Decimal => {
+    const all = candidates.flatMap(pick);
+    const [first, ...rest] = all;
+    if (!first) throw new RangeError('no pricing candidates');
+    return maxDecimal(first, ...rest);
+  };
+  const prices: HighestPrices = {
+    input: highest((p) => [p.prompt, p.cachedRead, p.cacheWrite, p.audio]),
+    output: highest((p) => [p.completion, p.reasoning]),
+    requestFee: highest((p) => [p.request]),
+    imageFee: highest((p) => [p.image]),
+    webSearchFee: highest((p) => [p.webSearch]),
+  };
+  if (single) highestOfSingle.set(single, prices);
+  return prices;
 }
 
 export interface CheapestOutcomeOptions {
