@@ -82,7 +82,7 @@ export type {
 } from './resources/account.ts';
 export type { AuthResource, ExchangeCodeParams } from './resources/auth.ts';
 export type { ChatCompletionCreateParams, ChatCompletionResult, ChatResource } from './resources/chat.ts';
-export type { ForwardResource, ForwardSpec } from './resources/forward.ts';
+export type { ForwardedResponse, ForwardResource, ForwardSpec } from './resources/forward.ts';
 export type {
   CompletionResult,
   CompletionsResource,

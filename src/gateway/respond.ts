@@ -31,18 +31,3 @@ export function sendJson(
   });
   res.end(body);
 }
-
-/** Writes bytes, waiting for the socket to drain when the caller reads slower than upstream sends. */
-export async function writeRespectingBackpressure(res: ServerResponse, bytes: Buffer): Promise<void> {
-  if (res.destroyed) return;
-  if (res.write(bytes)) return;
-  await new Promise<void>((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
-}

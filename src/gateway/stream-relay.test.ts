@@ -144,6 +144,35 @@ describe('StreamRelay', () => {
     expect(r.complete).toBe(false);
   });
 
+  it('is not fooled by markers inside content, and holds a bare data:[DONE]', () => {
+    const r = relay();
+    const tricky = event({
+      ...base,
+      choices: [{ index: 0, delta: { content: 'say [DONE] and "usage" and "error"' }, finish_reason: null }],
+    });
+    const first = event({ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' } }] });
+    const text = `${first}${tricky.repeat(3)}${event({ ...base, choices: [], usage })}data:[DONE]\n\n`;
+    const out = r.push(Buffer.from(text));
+    expect(out?.toString()).toBe(text.slice(0, text.indexOf('data:[DONE]')));
+    expect(r.facts).toMatchObject({ id: 'gen-1', usage, sawDone: true, error: undefined });
+    expect(r.drain().toString()).toBe('data:[DONE]\n\n');
+  });
+
+  it('cleans an error event in the middle of a run and leaves the events around it byte for byte', () => {
+    const r = relay();
+    const before = event({ ...base, choices: [{ index: 0, delta: { content: 'a' } }] }, '\r\n');
+    const failing = event(
+      { ...base, error: { code: 500, message: 'raw provider text' }, choices: [] },
+      '\r\n',
+    );
+    const after = event({ ...base, choices: [{ index: 0, delta: { content: 'b' } }] }, '\r\n');
+    const out = r.push(Buffer.from(before + failing + after))?.toString();
+    expect(out?.startsWith(before)).toBe(true);
+    expect(out?.endsWith(after)).toBe(true);
+    expect(out).not.toContain('raw provider text');
+    expect(r.facts.error?.code).toBe(500);
+  });
+
   it('knows a stream cut short', () => {
     const r = relay();
     r.push(

@@ -67,15 +67,17 @@ export class StreamRelay {
     }
     this.#tail = end < bytes.length ? bytes.subarray(end) : undefined;
     const complete = end === bytes.length ? bytes : bytes.subarray(0, end);
-    const marks = this.#observe(complete, carriageReturns);
-    if (!marks.done && !marks.error) return complete;
-    return this.#inspectEvents(complete, carriageReturns);
+    return this.#relay(complete, carriageReturns);
   }
 
   /** At the end of the upstream body: the held bytes (`[DONE]`, a partial tail), to send after the commit. */
   drain(): Buffer {
     // A server may close right after its last event's data line, without the blank line.
-    if (this.#tail && !this.#held) this.#observe(this.#tail, hasCarriageReturn(this.#tail));
+    if (this.#tail && !this.#held) {
+      const tail = this.#tail;
+      const data = eventData(tail.toString('utf8'));
+      if (data !== undefined) this.#observeData(data);
+    }
     const rest = [...(this.#held ?? []), ...(this.#tail ? [this.#tail] : [])];
     this.#held = undefined;
     this.#tail = undefined;
@@ -87,69 +89,86 @@ export class StreamRelay {
     return this.facts.sawDone || this.facts.usage !== undefined;
   }
 
-  #inspectEvents(complete: Buffer, carriageReturns: boolean): Buffer | undefined {
-    const out: Buffer[] = [];
-    let start = 0;
-    while (start < complete.length) {
-      const end = nextEventEnd(complete, start, carriageReturns);
-      const eventBytes = complete.subarray(start, end === -1 ? complete.length : end);
-      start = end === -1 ? complete.length : end;
-      const data = eventData(eventBytes.toString('utf8'));
-      if (data?.trim() === '[DONE]') {
-        this.#held = [eventBytes, complete.subarray(start), ...(this.#tail ? [this.#tail] : [])];
+  /**
+   * Complete events in, what the caller may have now out: the same bytes, except an error event
+   * replaced by a clean one, and everything from `[DONE]` on held back. Only the events that can
+   * carry a fact are decoded (see #spansToRead); in a long stream that is a handful.
+   */
+  #relay(complete: Buffer, carriageReturns: boolean): Buffer | undefined {
+    const spans = this.#spansToRead(complete, carriageReturns);
+    if (spans.length === 0) return complete;
+    const pieces: Buffer[] = [];
+    let copiedTo = 0;
+    for (const [start, stop] of spans) {
+      const data = eventData(complete.toString('utf8', start, stop));
+      if (data === undefined) continue;
+      if (data.trim() === '[DONE]') {
+        this.facts.sawDone = true;
+        this.#held = [complete.subarray(start), ...(this.#tail ? [this.#tail] : [])];
         this.#tail = undefined;
+        pieces.push(complete.subarray(copiedTo, start));
+        copiedTo = complete.length;
         break;
       }
-      const cleaned = data?.includes('"error"') ? this.#cleaned(data) : undefined;
-      out.push(cleaned === undefined ? eventBytes : Buffer.from(cleaned));
+      const error = this.#observeData(data);
+      if (error) {
+        pieces.push(
+          complete.subarray(copiedTo, start),
+          Buffer.from(this.#cleanError(error.chunk, error.error)),
+        );
+        copiedTo = stop;
+      }
     }
-    return out.length === 0 ? undefined : out.length === 1 ? out[0] : Buffer.concat(out);
-  }
-
-  #cleaned(data: string): string | undefined {
-    const chunk = parseObject(data);
-    const error = chunk && upstreamError(chunk.error);
-    return chunk && error ? this.#cleanError(chunk, error) : undefined;
+    if (copiedTo === 0) return complete;
+    if (copiedTo < complete.length) pieces.push(complete.subarray(copiedTo));
+    const out = Buffer.concat(pieces);
+    return out.length === 0 ? undefined : out;
   }
 
   /**
-   * Looks at complete events, decoding only runs of them that can carry a fact. Returns whether
-   * they hold `[DONE]` or an error, which the caller must then treat event by event.
+   * The events worth decoding, as sorted [start, stop) byte ranges: the stream's first data event
+   * (id, model, provider) and every event holding a marker of a fact — usage, an error, a finish
+   * reason, [DONE]. Each marker is found with one byte search over the whole run of events.
    */
-  #observe(events: Buffer, carriageReturns: boolean): { done: boolean; error: boolean } {
-    const done = events.indexOf('[DONE]') !== -1;
-    const error = events.indexOf('"error"') !== -1;
-    const interesting =
-      done ||
-      error ||
-      !this.#sawFirstEvent ||
-      events.indexOf('"usage"') !== -1 ||
-      events.indexOf('"finish_reason":"') !== -1 ||
-      events.indexOf('"finish_reason": "') !== -1;
-    if (!interesting) return { done, error };
-    let start = 0;
-    while (start < events.length) {
-      const end = nextEventEnd(events, start, carriageReturns);
-      const data = eventData(events.toString('utf8', start, end === -1 ? events.length : end));
-      start = end === -1 ? events.length : end;
-      if (data !== undefined) this.#observeData(data);
+  #spansToRead(complete: Buffer, carriageReturns: boolean): Array<[number, number]> {
+    const starts = new Map<number, number>();
+    if (!this.#sawFirstEvent) {
+      let start = 0;
+      while (start < complete.length) {
+        const end = nextEventEnd(complete, start, carriageReturns);
+        const stop = end === -1 ? complete.length : end;
+        starts.set(start, stop);
+        if (complete.subarray(start, stop).indexOf('data:') !== -1) break;
+        start = stop;
+      }
     }
-    return { done, error };
+    for (const marker of FACT_MARKERS) {
+      let at = complete.indexOf(marker);
+      while (at !== -1) {
+        const start = eventStartBefore(complete, at, carriageReturns);
+        const end = nextEventEnd(complete, at, carriageReturns);
+        const stop = end === -1 ? complete.length : end;
+        starts.set(start, stop);
+        at = stop < complete.length ? complete.indexOf(marker, stop) : -1;
+      }
+    }
+    return [...starts].sort((a, b) => a[0] - b[0]);
   }
 
-  #observeData(data: string): void {
+  /** Records what one event's data says; returns the upstream error it carries, if any. */
+  #observeData(data: string): { chunk: Record<string, unknown>; error: UpstreamStreamError } | undefined {
     const facts = this.facts;
     if (data.trim() === '[DONE]') {
       facts.sawDone = true;
-      return;
+      return undefined;
     }
     const first = !this.#sawFirstEvent;
     this.#sawFirstEvent = true;
     const interesting =
       first || data.includes('"usage"') || data.includes('"error"') || /"finish_reason":\s*"/.test(data);
-    if (!interesting) return;
+    if (!interesting) return undefined;
     const chunk = parseObject(data);
-    if (!chunk) return;
+    if (!chunk) return undefined;
     facts.id ??= stringOf(chunk.id);
     facts.model ??= stringOf(chunk.model);
     facts.provider ??= stringOf(chunk.provider);
@@ -162,8 +181,27 @@ export class StreamRelay {
       facts.finishReason = finish;
       facts.nativeFinishReason = stringOf(choice?.native_finish_reason) ?? facts.nativeFinishReason;
     }
-    facts.error ??= upstreamError(chunk.error);
+    const error = upstreamError(chunk.error);
+    facts.error ??= error;
+    return error ? { chunk, error } : undefined;
   }
+}
+
+/** Byte strings that only appear in an event that carries a fact the relay needs. */
+const FACT_MARKERS = ['"usage"', '"error"', '[DONE]', '"finish_reason":"', '"finish_reason": "'] as const;
+
+const TERMINATORS = ['\n\n', '\r\n\r\n', '\n\r\n', '\r\r'] as const;
+
+/** Where the event holding byte `at` starts: just past the last event boundary before it. */
+function eventStartBefore(bytes: Buffer, at: number, carriageReturns: boolean): number {
+  let start = 0;
+  for (const pair of carriageReturns ? TERMINATORS : (['\n\n'] as const)) {
+    const from = at - pair.length;
+    // (A negative offset would count from the end of the buffer.)
+    const found = from < 0 ? -1 : bytes.lastIndexOf(pair, from);
+    if (found !== -1 && found + pair.length > start) start = found + pair.length;
+  }
+  return start;
 }
 
 function parseObject(text: string): Record<string, unknown> | undefined {

@@ -3,7 +3,7 @@ import { errorFromResponse } from '../errors.ts';
 import { normalizeHeaders } from '../headers.ts';
 import type { OpenedStream } from '../open-stream.ts';
 import { parseOrText } from '../response-body.ts';
-import type { HttpMethod, QueryValue } from '../transport.ts';
+import type { HttpMethod, QueryValue, TransportResponse } from '../transport.ts';
 import type { RequestOptions } from '../types.ts';
 
 /** A request forwarded as bytes: the body is sent exactly as given. */
@@ -16,6 +16,11 @@ export interface ForwardSpec {
   body?: string | Uint8Array | undefined;
 }
 
+/** An opened forward: like a stream, but its body is undici's readable (bytes(), pause/resume). */
+export interface ForwardedResponse extends Omit<OpenedStream, 'body'> {
+  body: TransportResponse['body'];
+}
+
 export interface ForwardResource {
   /**
    * Sends the request with the client's retry policy (408/429/5xx and connection failures,
@@ -23,7 +28,7 @@ export interface ForwardResource {
    * for a proxy to pass on byte for byte. Error statuses throw the client's typed APIError
    * (after retries). Nothing is retried once this resolves.
    */
-  open(spec: ForwardSpec, options?: RequestOptions): Promise<OpenedStream>;
+  open(spec: ForwardSpec, options?: RequestOptions): Promise<ForwardedResponse>;
 }
 
 export function createForwardResource(ctx: CallContext): ForwardResource {

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
-import { errorFromResponse, type OpenedStream } from '../../client/index.ts';
+import type { Readable } from 'node:stream';
+import { errorFromResponse, type ForwardedResponse } from '../../client/index.ts';
 import { type CallEnd, type CallFailure, failureOf, type MeteredCall } from '../../metering/index.ts';
 import type { UsageLike } from '../../pricing/index.ts';
 import { uuidv7 } from '../../shared/ids.ts';
@@ -11,7 +12,7 @@ import type { GatewayContext } from '../gateway-context.ts';
 import { GatewayError, toGatewayError } from '../gateway-error.ts';
 import { checkModelsAllowed } from '../model-patterns.ts';
 import { type JsonObject, parseJsonObject } from '../request-body.ts';
-import { sendGatewayError, writeRespectingBackpressure } from '../respond.ts';
+import { sendGatewayError } from '../respond.ts';
 import { StreamRelay, type UpstreamStreamError } from '../stream-relay.ts';
 
 /** One metered inference route: where it goes upstream and what it checks itself. */
@@ -77,7 +78,7 @@ export async function proxyInference(
     if (!res.writableFinished) callerGone.abort(new Error('the caller disconnected'));
   });
 
-  let opened: OpenedStream;
+  let opened: ForwardedResponse;
   const sentAt = ctx.clock.now();
   try {
     opened = await ctx.client.forward.open(
@@ -140,7 +141,7 @@ async function relayStream(
   ctx: GatewayContext,
   route: InferenceRoute,
   call: MeteredCall<JsonObject>,
-  opened: OpenedStream,
+  opened: ForwardedResponse,
   res: ServerResponse,
   callerGone: AbortSignal,
   sentAt: number,
@@ -164,20 +165,13 @@ async function relayStream(
   }
   const relay = new StreamRelay((chunk, error) => cleanErrorEvent(ctx, call.id, chunk, error));
   const kept: Buffer[] | undefined = ctx.storeBodies ? [] : undefined;
-  let broken: unknown;
   let firstChunkAt: number | undefined;
-  try {
-    for await (const chunk of opened.body) {
-      firstChunkAt ??= ctx.clock.now();
-      const out = relay.push(chunk as Buffer);
-      if (out) {
-        kept?.push(out);
-        await writeRespectingBackpressure(res, out);
-      }
-    }
-  } catch (error) {
-    broken = error;
-  }
+  const broken = await pumpBody(opened.body, res, (chunk) => {
+    firstChunkAt ??= ctx.clock.now();
+    const out = relay.push(chunk);
+    if (out) kept?.push(out);
+    return out;
+  });
   const held = relay.drain();
   const facts = relay.facts;
   const cancelled = callerGone.aborted;
@@ -232,19 +226,19 @@ async function relayJson(
   ctx: GatewayContext,
   route: InferenceRoute,
   call: MeteredCall<JsonObject>,
-  opened: OpenedStream,
+  opened: ForwardedResponse,
   res: ServerResponse,
   callerGone: AbortSignal,
   sentAt: number,
 ): Promise<Buffer> {
-  const chunks: Buffer[] = [];
+  let bytes: Buffer = Buffer.alloc(0);
   let broken: unknown;
   try {
-    for await (const chunk of opened.body) chunks.push(chunk as Buffer);
+    const read = await opened.body.bytes();
+    bytes = Buffer.from(read.buffer, read.byteOffset, read.byteLength);
   } catch (error) {
     broken = error;
   }
-  const bytes = Buffer.concat(chunks);
   const parsed = broken === undefined ? parseAnswer(bytes) : undefined;
   const answer = parsed?.ok ? parsed.value : undefined;
   const choice = Array.isArray(answer?.choices) ? (answer.choices[0] as JsonObject | undefined) : undefined;
@@ -302,6 +296,41 @@ async function relayJson(
   });
   res.end(bytes);
   return bytes;
+}
+
+/**
+ * Passes the upstream body to the caller as it arrives: each chunk through `relay` (which may
+ * hold bytes back), written at once, pausing upstream while the caller's socket is full. Event
+ * driven rather than an async iterator: no promise per chunk on the hot path. Resolves when the
+ * body ends, with the error that broke it off, if any (a caller gone away aborts the upstream
+ * call, which ends the body with an error).
+ */
+function pumpBody(
+  body: Readable,
+  res: ServerResponse,
+  relay: (chunk: Buffer) => Buffer | undefined,
+): Promise<unknown> {
+  return new Promise((resolve) => {
+    const resume = () => body.resume();
+    const done = (error?: unknown) => {
+      body.off('data', onData);
+      body.off('end', done);
+      body.off('error', done);
+      res.off('drain', resume);
+      resolve(error);
+    };
+    const onData = (chunk: Buffer) => {
+      const out = relay(chunk);
+      if (!out || res.destroyed) return;
+      if (!res.write(out)) {
+        body.pause();
+        res.once('drain', resume);
+      }
+    };
+    body.on('data', onData);
+    body.once('end', done);
+    body.once('error', done);
+  });
 }
 
 async function finishCall(
