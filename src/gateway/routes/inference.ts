@@ -1,5 +1,4 @@
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
-import type { Readable } from 'node:stream';
 import { errorFromResponse, type ForwardedResponse } from '../../client/index.ts';
 import { type CallEnd, type CallFailure, failureOf, type MeteredCall } from '../../metering/index.ts';
 import type { UsageLike } from '../../pricing/index.ts';
@@ -11,6 +10,7 @@ import { forwardedRequestHeaders, returnedResponseHeaders } from '../forward-hea
 import type { GatewayContext } from '../gateway-context.ts';
 import { GatewayError, toGatewayError } from '../gateway-error.ts';
 import { checkModelsAllowed } from '../model-patterns.ts';
+import { pumpBody } from '../pump-body.ts';
 import { type JsonObject, parseJsonObject } from '../request-body.ts';
 import { sendGatewayError } from '../respond.ts';
 import { StreamRelay, type UpstreamStreamError } from '../stream-relay.ts';
@@ -296,41 +296,6 @@ async function relayJson(
   });
   res.end(bytes);
   return bytes;
-}
-
-/**
- * Passes the upstream body to the caller as it arrives: each chunk through `relay` (which may
- * hold bytes back), written at once, pausing upstream while the caller's socket is full. Event
- * driven rather than an async iterator: no promise per chunk on the hot path. Resolves when the
- * body ends, with the error that broke it off, if any (a caller gone away aborts the upstream
- * call, which ends the body with an error).
- */
-function pumpBody(
-  body: Readable,
-  res: ServerResponse,
-  relay: (chunk: Buffer) => Buffer | undefined,
-): Promise<unknown> {
-  return new Promise((resolve) => {
-    const resume = () => body.resume();
-    const done = (error?: unknown) => {
-      body.off('data', onData);
-      body.off('end', done);
-      body.off('error', done);
-      res.off('drain', resume);
-      resolve(error);
-    };
-    const onData = (chunk: Buffer) => {
-      const out = relay(chunk);
-      if (!out || res.destroyed) return;
-      if (!res.write(out)) {
-        body.pause();
-        res.once('drain', resume);
-      }
-    };
-    body.on('data', onData);
-    body.once('end', done);
-    body.once('error', done);
-  });
 }
 
 async function finishCall(
