@@ -152,7 +152,14 @@ async function relayStream(
     'cache-control': 'no-cache',
     'x-tollgate-request-id': call.id,
   });
-  res.flushHeaders();
+  // The headers leave with the first chunk when it is already here (upstream usually sends both
+  // in one packet): one write instead of two. Otherwise they go at the end of this turn of the
+  // event loop, so a caller waiting on a slow first token still gets its 200 at once.
+  // (`res.headersSent` cannot tell: it is true from writeHead on, sent or not.)
+  let bodyStarted = false;
+  const headersOut = setImmediate(() => {
+    if (!bodyStarted && !res.destroyed) res.flushHeaders();
+  });
   // Known before the first token: if this process dies mid-stream, the interrupted row can still
   // be re-costed from GET /generation. Not awaited: the stream must not wait for it.
   const announcedId = opened.headers['x-generation-id'];
@@ -169,9 +176,13 @@ async function relayStream(
   const broken = await pumpBody(opened.body, res, (chunk) => {
     firstChunkAt ??= ctx.clock.now();
     const out = relay.push(chunk);
-    if (out) kept?.push(out);
+    if (out) {
+      bodyStarted = true;
+      kept?.push(out);
+    }
     return out;
   });
+  clearImmediate(headersOut);
   const held = relay.drain();
   const facts = relay.facts;
   const cancelled = callerGone.aborted;
