@@ -26,73 +26,90 @@ export function registerServeCommand(program: Command): void {
     .option('--db <url>', 'ledger: a SQLite path or postgres://… (default ./tollgate.db, or TOLLGATE_DB)')
     .option('--no-simulator', 'fail instead of starting the simulator when no OpenRouter key is set')
     .action(async (flags: ServeFlags) => {
-      const { loadConfig, ConfigError } = await import('../../config/index.ts');
-      const { startGateway, StartupError } = await import('../compose.ts');
-      let config: ReturnType<typeof loadConfig>;
+      // Before the gateway's modules load, until it listens: see startup-heap.ts.
+      const { holdYoungGeneration } = await import('../startup-heap.ts');
+      const releaseYoungGeneration = holdYoungGeneration();
       try {
-        config = loadConfig({
-          env: process.env,
-          overrides: {
-            gateway: { port: flags.port === undefined ? undefined : parsePort(flags.port), host: flags.host },
-            db: { url: flags.db },
-          },
-        });
-      } catch (error) {
-        if (error instanceof FlagError || error instanceof ConfigError) {
-          process.stderr.write(`tollgate serve: ${error.message}\n`);
-          process.exitCode = 2;
-          return;
-        }
-        throw error;
+        await serve(flags);
+      } finally {
+        releaseYoungGeneration();
       }
-      if (!config.openrouter.apiKey && flags.simulator === false) {
-        process.stderr.write(
-          'tollgate serve: OPENROUTER_API_KEY is not set. Set it (or put it in .env), or drop --no-simulator.\n',
-        );
-        process.exitCode = 2;
-        return;
-      }
-      let gateway: Awaited<ReturnType<typeof startGateway>>;
-      try {
-        gateway = await startGateway({ config });
-      } catch (error) {
-        if (error instanceof StartupError) {
-          process.stderr.write(`tollgate serve: ${error.message}\n`);
-          process.exitCode = 2;
-          return;
-        }
-        throw error;
-      }
-      const lines = [`tollgate gateway listening on ${gateway.url}`];
-      lines.push(`  OpenAI SDK:     baseURL ${gateway.url}/v1`);
-      lines.push(`  OpenRouter SDK: serverURL ${gateway.url}/api/v1`);
-      lines.push(`  ledger:         ${config.db.url.startsWith('postgres') ? 'PostgreSQL' : config.db.url}`);
-      if (gateway.simulator) {
-        lines.push('');
-        lines.push(
-          `  OPENROUTER_API_KEY is not set: running on the built-in SIMULATOR (${gateway.simulator.url}).`,
-        );
-        lines.push('  Answers are simulated and nothing is spent. Set OPENROUTER_API_KEY to use OpenRouter.');
-      }
-      if (!config.gateway.adminKey && (await gateway.ledger.keys.list()).length === 0) {
-        lines.push('');
-        lines.push('  No keys configured: open to anyone on this machine, listening on loopback only.');
-      }
-      process.stdout.write(`${lines.join('\n')}\n`);
-
-      const shutdown = (signal: string) => {
-        process.stdout.write(
-          `tollgate: ${signal} received, finishing in-flight calls and flushing the ledger…\n`,
-        );
-        gateway.close().then(
-          () => process.exit(0),
-          (error: unknown) => {
-            process.stderr.write(`tollgate: shutdown failed: ${String(error)}\n`);
-            process.exit(1);
-          },
-        );
-      };
-      process.once('SIGTERM', () => shutdown('SIGTERM'));
-      process.once('SIGINT', () => shutdown('SIGINT'));
     });
+}
+
+/** Starts the gateway, prints where it listens, and stops it on SIGTERM/SIGINT. */
+async function serve(flags: ServeFlags): Promise<void> {
+  const { loadConfig, ConfigError } = await import('../../config/index.ts');
+  const { startGateway, StartupError } = await import('../compose.ts');
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig({
+      env: process.env,
+      overrides: {
+        gateway: { port: flags.port === undefined ? undefined : parsePort(flags.port), host: flags.host },
+        db: { url: flags.db },
+      },
+    });
+  } catch (error) {
+    if (error instanceof FlagError || error instanceof ConfigError) {
+      process.stderr.write(`tollgate serve: ${error.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    throw error;
+  }
+  if (!config.openrouter.apiKey && flags.simulator === false) {
+    process.stderr.write(
+      'tollgate serve: OPENROUTER_API_KEY is not set. Set it (or put it in .env), or drop --no-simulator.\n',
+    );
+    process.exitCode = 2;
+    return;
+  }
+  let gateway: Awaited<ReturnType<typeof startGateway>>;
+  try {
+    gateway = await startGateway({ config });
+  } catch (error) {
+    if (error instanceof StartupError) {
+      process.stderr.write(`tollgate serve: ${error.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    throw error;
+  }
+  const lines = [`tollgate gateway listening on ${gateway.url}`];
+  lines.push(`  OpenAI SDK:     baseURL ${gateway.url}/v1`);
+  lines.push(`  OpenRouter SDK: serverURL ${gateway.url}/api/v1`);
+  lines.push(`  ledger:         ${config.db.url.startsWith('postgres') ? 'PostgreSQL' : config.db.url}`);
+  if (gateway.simulator) {
+    lines.push('');
+    lines.push(
+      `  OPENROUTER_API_KEY is not set: running on the built-in SIMULATOR (${gateway.simulator.url}).`,
+    );
+    lines.push('  Answers are simulated and nothing is spent. Set OPENROUTER_API_KEY to use OpenRouter.');
+  }
+  if (!config.gateway.adminKey && (await gateway.ledger.keys.list()).length === 0) {
+    lines.push('');
+    lines.push('  No keys configured: open to anyone on this machine, listening on loopback only.');
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+  // bin/tollgate.js enables Node's compile cache, which is written at exit; a server may never
+  // exit normally (killed, crashed), so write what this start compiled now. No-op when the
+  // cache is off, and cheap when nothing new was compiled.
+  const { flushCompileCache } = await import('node:module');
+  flushCompileCache();
+
+  const shutdown = (signal: string) => {
+    process.stdout.write(
+      `tollgate: ${signal} received, finishing in-flight calls and flushing the ledger…\n`,
+    );
+    gateway.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`tollgate: shutdown failed: ${String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
 }
