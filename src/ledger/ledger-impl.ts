@@ -31,7 +31,6 @@ import { createReconcileStore, type ReconcileStore } from './reconcile/reconcile
 import { Reconciler, type ReconcilerOptions } from './reconciler.ts';
 import { Reports } from './reports.ts';
 import { getBodies, getRequest, getRequestByGenerationId } from './request-reads.ts';
-import { applyBatch } from './write/apply-batch.ts';
 import { GroupCommitWriter } from './write/group-commit-writer.ts';
 import { completionValues, optionalText, pendingRowValues, rowIdentity } from './write/row-values.ts';
 import { Spool } from './write/spool.ts';
@@ -88,6 +87,8 @@ export class LedgerImpl implements Ledger {
       maxBatch: settings.maxBatch,
       windowMs: settings.batchWindowMs,
       retryMs: settings.spoolRetryMs,
+      // A gathering window asks for batches even at low load.
+      commitWhenIdle: backend.cheapCommits && settings.batchWindowMs === 0,
     });
   }
 
@@ -99,7 +100,7 @@ export class LedgerImpl implements Ledger {
       await replayOrphanSpools(
         spoolDir,
         live,
-        (ops) => this.#apply(ops),
+        async (ops) => this.#apply(ops),
         this.#backend,
         this.#settings.logger,
       );
@@ -252,9 +253,9 @@ export class LedgerImpl implements Ledger {
     await this.#backend.close();
   }
 
-  #apply(ops: readonly WriteOp[]): Promise<boolean[]> {
+  #apply(ops: readonly WriteOp[]): boolean[] | Promise<boolean[]> {
     this.#settings.faults?.beforeWrite?.(ops);
-    return applyBatch(this.#backend, ops);
+    return this.#backend.applyWriteBatch(ops);
   }
 
   #assertOpen(): void {

@@ -1,11 +1,23 @@
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Migrator } from 'kysely/migration';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import {
   DIALECTS,
   manualClock,
+  secondConnection,
   seededRandom,
+  type TestDialect,
   useLedgerDatabases,
 } from '../../test/helpers/ledger-dialects.ts';
 import type { Ledger, LedgerRow, ReportRow, RequestOutcome } from './index.ts';
+import {
+  LEDGER_MIGRATION_LOCK_TABLE,
+  LEDGER_MIGRATION_TABLE,
+  ledgerMigrations,
+} from './migrations/migration-provider.ts';
+import { ROLLUP_COUNTERS } from './rollup/rollup-delta.ts';
 
 const ALL = ['day', 'module', 'user', 'model', 'provider', 'key'] as const;
 
@@ -55,6 +67,34 @@ async function allRows(ledger: Ledger): Promise<LedgerRow[]> {
   return await ledger.reports.recent({ limit: 1000 });
 }
 
+const COARSE_KEY = ['day', 'module', 'model', 'provider', 'key_id'] as const;
+
+/** The two rollup tables, read as text: the daily one summed over users, and the coarse one. */
+async function rollupTables(dialect: TestDialect, url: string) {
+  const other = await secondConnection(dialect, url);
+  try {
+    const key = COARSE_KEY.join(', ');
+    const fine = await other.query(
+      `select ${key}, ${ROLLUP_COUNTERS.map((name) => `sum(${name}) as ${name}`).join(', ')}
+       from rollup_daily group by ${key}`,
+    );
+    const coarse = await other.query(`select ${key}, ${ROLLUP_COUNTERS.join(', ')} from rollup_daily_coarse`);
+    const cells = (rows: Record<string, unknown>[]) =>
+      new Map(
+        rows
+          // A cell whose counters all net to zero may linger in the daily rollup; the coarse one skips it.
+          .filter((row) => ROLLUP_COUNTERS.some((name) => String(row[name]) !== '0'))
+          .map((row) => [
+            COARSE_KEY.map((name) => row[name]).join('|'),
+            ROLLUP_COUNTERS.map((name) => `${name}=${String(row[name])}`).join(' '),
+          ]),
+      );
+    return { fine: cells(fine), coarse: cells(coarse) };
+  } finally {
+    await other.close();
+  }
+}
+
 for (const dialect of DIALECTS) {
   describe(`${dialect}: rollup`, () => {
     const dbs = useLedgerDatabases(dialect);
@@ -63,7 +103,8 @@ for (const dialect of DIALECTS) {
       const random = seededRandom(20250115);
       const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
       const clock = manualClock(Date.UTC(2025, 0, 30, 20));
-      const ledger = await dbs.open({ clock, stalePendingMs: 3_600_000 });
+      const url = await dbs.url();
+      const ledger = await dbs.open({ url, clock, stalePendingMs: 3_600_000 });
       const ids: string[] = [];
       await Promise.all(
         Array.from({ length: 240 }, async (_, index) => {
@@ -116,6 +157,86 @@ for (const dialect of DIALECTS) {
       expect(fromRollup.source).toBe('rollup');
       expect(reportCells(fromRollup.rows)).toEqual(expectedCells(rows));
       expect(reportCells(fromRequests.rows)).toEqual(expectedCells(rows));
+
+      // The coarse rollup is the daily one summed over users, cell by cell, every counter.
+      const tables = await rollupTables(dialect, url);
+      expect(tables.coarse.size).toBeGreaterThan(0);
+      expect(tables.coarse).toEqual(tables.fine);
+      // And a report without users (served by the coarse rollup) agrees with the rows.
+      const coarseDims = ['day', 'module', 'model', 'provider', 'key'] as const;
+      const byCoarse = await ledger.reports.spend({ groupBy: coarseDims, source: 'rollup' });
+      const fromRowsByCoarse = await ledger.reports.spend({ groupBy: coarseDims, source: 'requests' });
+      expect(byCoarse.rows).toEqual(fromRowsByCoarse.rows);
     });
+
+    it('fills the coarse rollup from the daily one when an existing database upgrades', async () => {
+      const url = await dbs.url();
+      // A database as the previous version left it: migrated up to 0002, with daily cells.
+      const old = oldKysely(dialect, url);
+      try {
+        const migrator = new Migrator({
+          db: old,
+          provider: ledgerMigrations(dialect),
+          migrationTableName: LEDGER_MIGRATION_TABLE,
+          migrationLockTableName: LEDGER_MIGRATION_LOCK_TABLE,
+        });
+        const { error } = await migrator.migrateTo('0002_rollup_budgets_keys');
+        expect(error).toBeUndefined();
+        const random = seededRandom(77);
+        const cells = new Map<string, Record<string, string | bigint>>();
+        for (let index = 0; index < 300; index++) {
+          const cell: Record<string, string | bigint> = {
+            day: `2025-01-${String(10 + Math.floor(random() * 5))}`,
+            module: `m${Math.floor(random() * 3)}`,
+            user_id: `u${Math.floor(random() * 40)}`,
+            model: `a/${Math.floor(random() * 2)}`,
+            provider: random() < 0.5 ? '' : 'P',
+            key_id: random() < 0.5 ? '' : 'k1',
+          };
+          // Costs of 2^56 picodollars (some $72,000) each: the backfill must add them exactly.
+          for (const name of ROLLUP_COUNTERS) cell[name] = BigInt(Math.floor(random() * 1e6)) * 1_000_000n;
+          cell.cost_sum = 2n ** 56n + BigInt(index);
+          cells.set(COARSE_KEY.map((name) => cell[name]).join('|') + String(cell.user_id), cell);
+        }
+        await old
+          .insertInto('rollup_daily')
+          .values([...cells.values()])
+          .execute();
+      } finally {
+        await old.destroy();
+      }
+      const ledger = await dbs.open({ url });
+      const tables = await rollupTables(dialect, url);
+      expect(tables.fine.size).toBeGreaterThan(20);
+      expect(tables.coarse).toEqual(tables.fine);
+      // From then on, writes keep the two equal.
+      const { id } = await ledger.begin({ module: 'm0', userId: 'u1', modelRequested: 'a/0' });
+      await ledger.complete(id, { status: 'ok', cost: 5n, costSource: 'usage', model: 'a/0' });
+      const after = await rollupTables(dialect, url);
+      expect(after.coarse).toEqual(after.fine);
+      expect(after.coarse.size).toBe(tables.coarse.size + 1);
+      // Key budgets and reports read the coarse rollup now: the daily one keeps only its user index.
+      const other = await secondConnection(dialect, url);
+      const indexes = await other.query(
+        dialect === 'sqlite'
+          ? `select name from sqlite_master where type = 'index' and tbl_name = 'rollup_daily' and sql is not null`
+          : `select indexname as name from pg_indexes where tablename = 'rollup_daily' and indexname <> 'rollup_daily_pkey'`,
+      );
+      await other.close();
+      expect(indexes.map((row) => row.name)).toEqual(['rollup_daily_user_day']);
+    });
+  });
+}
+
+/** A bare Kysely on a test database, as an older version of the ledger would have opened it. */
+// biome-ignore lint/suspicious/noExplicitAny: the schema of a past version, written by its migrations.
+function oldKysely(dialect: TestDialect, url: string): Kysely<any> {
+  if (dialect === 'sqlite') {
+    const database = new BetterSqlite3(url);
+    database.defaultSafeIntegers(true);
+    return new Kysely({ dialect: new SqliteDialect({ database }) });
+  }
+  return new Kysely({
+    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 1 }) }),
   });
 }

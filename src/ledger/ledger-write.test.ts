@@ -29,7 +29,11 @@ for (const dialect of DIALECTS) {
       const other = await secondConnection(dialect, url);
       const migrations = await other.query('select name from tollgate_migration order by name');
       await other.close();
-      expect(migrations.map((row) => row.name)).toEqual(['0001_requests', '0002_rollup_budgets_keys']);
+      expect(migrations.map((row) => row.name)).toEqual([
+        '0001_requests',
+        '0002_rollup_budgets_keys',
+        '0003_coarse_rollup',
+      ]);
     });
 
     it('group-commits many concurrent callers, each answered only once its row is durable', async () => {

@@ -62,7 +62,7 @@ export async function openLedger(options: OpenLedgerOptions = {}): Promise<Ledge
   const logger = options.logger ?? silentLogger;
   const backend: StoreBackend =
     location.dialect === 'sqlite'
-      ? createSqliteStore({ path: location.path, ...options.sqlite })
+      ? createSqliteStore({ path: location.path, logger, ...options.sqlite })
       : createPostgresStore({
           connectionString: location.connectionString,
           logger,

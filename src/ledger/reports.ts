@@ -14,6 +14,7 @@ import {
   type ReportFilters,
   type ReportRange,
   rollupCanServe,
+  rollupTableFor,
   statusValues,
 } from './reports/report-query.ts';
 import { utcDay } from './rollup/rollup-delta.ts';
@@ -135,7 +136,8 @@ export class Reports {
         sql`sum(latency_sum_ms)`.as('latency_sum'),
         sql`sum(latency_count)`.as('latency_count'),
       ];
-      let builder = backend.db.selectFrom('rollup_daily').select([...dimSelections, ...aggregates]);
+      const table = rollupTableFor(dims, filters);
+      let builder = backend.db.selectFrom(table).select([...dimSelections, ...aggregates]);
       if (range.since !== undefined) builder = builder.where('day', '>=', utcDay(range.since));
       if (range.until !== undefined) builder = builder.where('day', '<', utcDay(range.until));
       for (const condition of this.#filterConditions('rollup', filters)) builder = builder.where(condition);

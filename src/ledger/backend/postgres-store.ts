@@ -2,7 +2,8 @@ import { type Expression, Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { LedgerLogger } from '../ledger-types.ts';
 import type { Database } from '../schema/database.ts';
-import { postgresBulkStatements } from '../write/bulk-postgres.ts';
+import { PREPARED_STATEMENTS, postgresBulkStatements } from '../write/bulk-postgres.ts';
+import { applyPostgresBatch } from '../write/postgres-write-batch.ts';
 import {
   createMonthPartitions,
   dropPartitionsBefore,
@@ -10,6 +11,7 @@ import {
   type MonthPartition,
   monthPartitionOf,
 } from './postgres-partitions.ts';
+import { preparingPool } from './prepared-pool.ts';
 import { runMigrations } from './run-migrations.ts';
 import type { StoreBackend } from './store-backend.ts';
 import { isPostgresUnavailable } from './unavailable-errors.ts';
@@ -47,7 +49,9 @@ export function createPostgresStore(options: PostgresStoreOptions): StoreBackend
       options.logger.warn({ err: error.message }, 'ledger: PostgreSQL connection failed'),
     );
   });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({
+    dialect: new PostgresDialect({ pool: preparingPool(pool, PREPARED_STATEMENTS) }),
+  });
   const knownMonths = new Set<string>();
 
   async function ensureMonths(months: MonthPartition[], target: Kysely<Database> = db): Promise<void> {
@@ -67,10 +71,13 @@ export function createPostgresStore(options: PostgresStoreOptions): StoreBackend
     return months;
   }
 
-  return {
+  const backend: StoreBackend = {
     dialect: 'postgres',
     db,
     bulk: postgresBulkStatements,
+    applyWriteBatch: (ops) => applyPostgresBatch(backend, ops),
+    // Every commit is a round trip (and an fsync on the server): batching pays.
+    cheapCommits: false,
     // While one import transaction's rows are prepared here, the server inserts another's.
     importConcurrency: 2,
     writeTransaction: (work) => db.transaction().execute(work),
@@ -118,4 +125,5 @@ export function createPostgresStore(options: PostgresStoreOptions): StoreBackend
       await db.destroy();
     },
   };
+  return backend;
 }

@@ -2,10 +2,15 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { type Expression, Kysely, SqliteDialect, sql } from 'kysely';
+import type { LedgerLogger } from '../ledger-types.ts';
 import type { Database } from '../schema/database.ts';
 import { createSqliteBulkStatements } from '../write/bulk-sqlite.ts';
+import { sqliteWriteStatements } from '../write/sqlite-statements.ts';
+import { applySqliteBatch } from '../write/sqlite-write-batch.ts';
+import type { WriteOp } from '../write/write-ops.ts';
 import { cachingDatabase } from './caching-database.ts';
 import { runMigrations } from './run-migrations.ts';
+import { sqliteCheckpointer } from './sqlite-checkpointer.ts';
 import type { StoreBackend } from './store-backend.ts';
 import { isSqliteUnavailable } from './unavailable-errors.ts';
 
@@ -18,6 +23,7 @@ export interface SqliteStoreOptions {
    */
   synchronous?: 'full' | 'normal';
   busyTimeoutMs?: number;
+  logger: LedgerLogger;
 }
 
 /** SQLite through better-sqlite3: one connection, WAL, safe (bigint) integers. */
@@ -27,48 +33,66 @@ export function createSqliteStore(options: SqliteStoreOptions): StoreBackend {
   const database = new BetterSqlite3(memory ? ':memory:' : options.path);
   database.defaultSafeIntegers(true);
   if (!memory) database.pragma('journal_mode = WAL');
-  database.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+  const synchronous = options.synchronous === 'normal' ? 'NORMAL' : 'FULL';
+  database.pragma(`synchronous = ${synchronous}`);
   database.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
   database.pragma('cache_size = -65536');
   database.pragma('temp_store = MEMORY');
   database.pragma('journal_size_limit = 67108864');
   database.pragma('foreign_keys = ON');
 
+  const checkpointer = memory
+    ? undefined
+    : sqliteCheckpointer({ database, path: options.path, synchronous, logger: options.logger });
+
   const cached = cachingDatabase(database);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cached }) });
+  const statements = sqliteWriteStatements(database);
   const split = 2n ** 20n;
+
+  /**
+   * Runs `work` in a transaction holding Kysely's connection (so Kysely queues other queries, and
+   * other transactions, behind it); BEGIN and COMMIT run as prepared statements.
+   */
+  async function inTransaction<T>(work: (connection: Kysely<Database>) => Promise<T>): Promise<T> {
+    return await db.connection().execute(async (connection) => {
+      statements.begin();
+      try {
+        const result = await work(connection);
+        statements.commit();
+        checkpointer?.noteWrite();
+        return result;
+      } catch (error) {
+        statements.rollback();
+        throw error;
+      }
+    });
+  }
+
+  function applyNow(ops: readonly WriteOp[]): boolean[] {
+    const applied = applySqliteBatch(statements, ops);
+    checkpointer?.noteWrite();
+    return applied;
+  }
 
   return {
     dialect: 'sqlite',
     db,
-    bulk: createSqliteBulkStatements(cached),
+    bulk: createSqliteBulkStatements(cached, statements),
     importConcurrency: 1,
-    async writeTransaction(work) {
-      return await db.connection().execute(async (connection) => {
-        await sql`begin immediate`.execute(connection);
-        try {
-          const result = await work(connection);
-          await sql`commit`.execute(connection);
-          return result;
-        } catch (error) {
-          if (database.inTransaction) await sql`rollback`.execute(connection);
-          throw error;
-        }
-      });
+    applyWriteBatch(ops) {
+      // A transaction opened through Kysely (an import, a budget reservation…) is open between its
+      // awaits: wait for the connection, and so for that transaction to end. Otherwise nothing
+      // else can run while this synchronous one does.
+      if (database.inTransaction) return db.connection().execute(async () => applyNow(ops));
+      return applyNow(ops);
     },
+    cheapCommits: memory || options.synchronous === 'normal',
+    writeTransaction: inTransaction,
     // All pending migrations in one BEGIN IMMEDIATE transaction: a second process opening the same
     // file waits (busy_timeout) and then finds them applied.
     async migrate() {
-      await db.connection().execute(async (connection) => {
-        await sql`begin immediate`.execute(connection);
-        try {
-          await runMigrations(connection, 'sqlite', { disableTransactions: true });
-          await sql`commit`.execute(connection);
-        } catch (error) {
-          if (database.inTransaction) await sql`rollback`.execute(connection);
-          throw error;
-        }
-      });
+      await inTransaction((connection) => runMigrations(connection, 'sqlite', { disableTransactions: true }));
     },
     async ensurePartitions() {},
     async dropRequestsBefore(beforeMs) {
@@ -93,6 +117,8 @@ export function createSqliteStore(options: SqliteStoreOptions): StoreBackend {
       return BigInt(String(row[`${alias}_hi`] ?? 0)) * split + BigInt(String(row[`${alias}_lo`] ?? 0));
     },
     async close() {
+      // The checkpoint thread first: the last connection to close checkpoints and removes the WAL.
+      await checkpointer?.stop();
       await db.destroy();
     },
   };

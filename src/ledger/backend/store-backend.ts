@@ -1,6 +1,7 @@
 import type { AliasedRawBuilder, Expression, Kysely, RawBuilder } from 'kysely';
 import type { Database } from '../schema/database.ts';
 import type { BulkStatements } from '../write/bulk-statements.ts';
+import type { WriteOp } from '../write/write-ops.ts';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -15,8 +16,16 @@ export type ParamType = 'text' | 'bigint' | 'integer' | 'smallint';
 export interface StoreBackend {
   readonly dialect: DialectName;
   readonly db: Kysely<Database>;
-  /** Constant-SQL statements for the write path (see bulk-statements.ts). */
+  /** Constant-SQL statements for imports and rollup increments (see bulk-statements.ts). */
   readonly bulk: BulkStatements;
+  /**
+   * Applies a group-commit batch in one transaction; per op, whether it changed anything. SQLite
+   * answers synchronously (sqlite-write-batch.ts) unless another transaction holds its connection;
+   * PostgreSQL asynchronously (postgres-write-batch.ts).
+   */
+  applyWriteBatch(ops: readonly WriteOp[]): boolean[] | Promise<boolean[]>;
+  /** Commits are cheap and synchronous (SQLite without an fsync per commit): see `commitWhenIdle`. */
+  readonly cheapCommits: boolean;
   /** Import transactions run at once: 1 on SQLite (one connection), 2 on PostgreSQL. */
   readonly importConcurrency: number;
   /**

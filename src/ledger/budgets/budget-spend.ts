@@ -12,13 +12,22 @@ function scopeColumn(budget: BudgetSummary): ScopeColumn | null {
   return budget.scope === 'module' ? 'module' : budget.scope === 'user' ? 'user_id' : 'key_id';
 }
 
+/**
+ * Known spend from a day on: a user's from the daily rollup (its user index), any other scope's
+ * from the coarse rollup, which has no user dimension and so a few thousand rows a month.
+ */
 function spentQuery(trx: Kysely<Database>, backend: StoreBackend, budget: BudgetSummary, now: number) {
   const { startDay } = windowStart(budget.window, now);
   const column = scopeColumn(budget);
-  let query = trx
-    .selectFrom('rollup_daily')
-    .select(backend.moneySum(sql.ref('cost_sum'), 'spent'))
-    .where('day', '>=', startDay);
+  const spent = backend.moneySum(sql.ref('cost_sum'), 'spent');
+  if (column === 'user_id') {
+    return trx
+      .selectFrom('rollup_daily')
+      .select(spent)
+      .where('day', '>=', startDay)
+      .where('user_id', '=', budget.scopeValue ?? '');
+  }
+  let query = trx.selectFrom('rollup_daily_coarse').select(spent).where('day', '>=', startDay);
   if (column) query = query.where(column, '=', budget.scopeValue ?? '');
   return query;
 }

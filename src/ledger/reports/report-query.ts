@@ -80,7 +80,18 @@ export function rollupCanServe(range: ReportRange, filters: ReportFilters): bool
   return aligned(range.since) && aligned(range.until);
 }
 
-/** A dimension's expression over `rollup_daily` or over `requests`. */
+/**
+ * The rollup table that answers: the coarse one (no user dimension, a few thousand rows a month)
+ * unless the report groups or filters by user.
+ */
+export function rollupTableFor(
+  dims: readonly ReportDimension[],
+  filters: ReportFilters,
+): 'rollup_daily' | 'rollup_daily_coarse' {
+  return dims.includes('user') || filters.user !== undefined ? 'rollup_daily' : 'rollup_daily_coarse';
+}
+
+/** A dimension's expression over a rollup table or over `requests`. */
 export function dimensionExpression(
   backend: StoreBackend,
   source: 'rollup' | 'requests',

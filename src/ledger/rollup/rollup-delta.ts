@@ -116,14 +116,13 @@ export class RollupDelta {
   add(facts: RollupFacts, sign: 1n | -1n = 1n): void {
     const contribution = contributionOf(facts);
     if (!contribution) return;
+    if (sign === -1n) for (const name of ROLLUP_COUNTERS) contribution[name] = -contribution[name];
     const key = rollupKeyOf(facts);
-    const id = ROLLUP_DIMENSIONS.map((name) => key[name]).join('\u0000');
-    let entry = this.#cells.get(id);
-    if (!entry) {
-      entry = { key, counters: emptyCounters() };
-      this.#cells.set(id, entry);
-    }
-    for (const name of ROLLUP_COUNTERS) entry.counters[name] += sign * contribution[name];
+    const id = `${key.day}\u0000${key.module}\u0000${key.user_id}\u0000${key.model}\u0000${key.provider}\u0000${key.key_id}`;
+    const entry = this.#cells.get(id);
+    // A new cell takes the contribution as it is: on the hot path most cells are new in their batch.
+    if (!entry) this.#cells.set(id, { key, counters: contribution });
+    else for (const name of ROLLUP_COUNTERS) entry.counters[name] += contribution[name];
   }
 
   /** Replaces `before` by `after` (either may be absent). */

@@ -35,3 +35,10 @@ export interface RollupDailyTable {
 }
 
 export type RollupDailyRow = Selectable<RollupDailyTable>;
+
+/**
+ * Coarse daily rollup: the daily rollup without the user dimension (day × module × model ×
+ * provider × key), updated in the same transactions from the same deltas. Reports and budgets
+ * that do not involve users read it: it grows with days, not with users.
+ */
+export type RollupDailyCoarseTable = Omit<RollupDailyTable, 'user_id'>;

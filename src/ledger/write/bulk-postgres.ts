@@ -1,5 +1,7 @@
-import { CompiledQuery } from 'kysely';
+import { CompiledQuery, type Kysely } from 'kysely';
+import { COARSE_ROLLUP_DIMENSIONS, coarseEntries } from '../rollup/coarse-rollup.ts';
 import { ROLLUP_COUNTERS, ROLLUP_DIMENSIONS } from '../rollup/rollup-delta.ts';
+import type { Database } from '../schema/database.ts';
 import {
   ATTRIBUTION_COLUMNS,
   type BulkStatements,
@@ -7,14 +9,17 @@ import {
   quoteIdentifier as q,
 } from './bulk-statements.ts';
 import {
+  COARSE_ROLLUP_COLUMNS,
   COMPLETION_COLUMNS,
   type ColumnSpec,
+  coarseRollupValues,
   FINISHED_COLUMNS,
   KEEP_WHEN_NULL,
   PENDING_COLUMNS,
   ROLLUP_COLUMNS,
   rollupValues,
 } from './request-columns.ts';
+import type { CompleteOp, PendingRowValues } from './write-ops.ts';
 
 /** Rows per statement: parameters are one array per column, so this bounds memory, not SQL size. */
 const CHUNK = 2000;
@@ -74,11 +79,54 @@ update requests set ${COMPLETION_COLUMNS.map(([name]) =>
 from v where requests.id = v.id and requests.status = 'pending'
 returning ${ATTRIBUTION_COLUMNS.map((name) => `requests.${q(name)}`).join(', ')}`;
 
-const ROLLUP_SQL = `insert into rollup_daily (${names(ROLLUP_COLUMNS)})
-select * from ${unnest(ROLLUP_COLUMNS)}
-on conflict (${ROLLUP_DIMENSIONS.map(q).join(', ')}) do update set ${ROLLUP_COUNTERS.map(
-  (name) => `${q(name)} = rollup_daily.${q(name)} + excluded.${q(name)}`,
-).join(', ')}`;
+function rollupUpsert(
+  table: string,
+  columns: ReadonlyArray<ColumnSpec<string>>,
+  dimensions: readonly string[],
+  options: { firstParameter?: number; where?: string } = {},
+): string {
+  const first = options.firstParameter ?? 1;
+  const sources = columns.map(([, type], index) => `$${first + index}::${type}[]`).join(', ');
+  return `insert into ${table} (${names(columns)})
+select * from unnest(${sources})${options.where ? ` where ${options.where}` : ''}
+on conflict (${dimensions.map(q).join(', ')}) do update set ${ROLLUP_COUNTERS.map(
+    (name) => `${q(name)} = ${table}.${q(name)} + excluded.${q(name)}`,
+  ).join(', ')}`;
+}
+
+const FINE_ROLLUP_SQL = rollupUpsert('rollup_daily', ROLLUP_COLUMNS, ROLLUP_DIMENSIONS);
+const COARSE_ROLLUP_SQL = rollupUpsert(
+  'rollup_daily_coarse',
+  COARSE_ROLLUP_COLUMNS,
+  COARSE_ROLLUP_DIMENSIONS,
+);
+
+/**
+ * Both rollups in one round trip. The coarse insert reads a count of the daily upsert's rows, so
+ * that upsert runs to completion first and every writer locks daily cells before coarse ones
+ * (PostgreSQL leaves the order of sub-statements in WITH unspecified otherwise).
+ */
+const BOTH_ROLLUPS_SQL = `with fine as (${FINE_ROLLUP_SQL} returning 1)
+${rollupUpsert('rollup_daily_coarse', COARSE_ROLLUP_COLUMNS, COARSE_ROLLUP_DIMENSIONS, {
+  firstParameter: ROLLUP_COLUMNS.length + 1,
+  where: '(select count(*) from fine) >= 0',
+})}`;
+
+function columnArrays(rows: readonly unknown[][], width: number): unknown[][] {
+  return Array.from({ length: width }, (_, index) => rows.map((row) => row[index]));
+}
+
+/**
+ * The constant texts run on every group commit, with a name each: the store runs them as named
+ * (prepared) statements, planned once per connection (see backend/prepared-pool.ts).
+ */
+export const PREPARED_STATEMENTS: ReadonlyMap<string, string> = new Map([
+  [INSERT_PENDING_SQL, 'tollgate_insert_pending'],
+  [COMPLETE_SQL, 'tollgate_complete_pending'],
+  [FINE_ROLLUP_SQL, 'tollgate_rollup_daily'],
+  [COARSE_ROLLUP_SQL, 'tollgate_rollup_daily_coarse'],
+  [BOTH_ROLLUPS_SQL, 'tollgate_rollups'],
+]);
 
 async function inChunks<T, R>(
   items: readonly T[],
@@ -91,12 +139,10 @@ async function inChunks<T, R>(
   return results;
 }
 
-/**
- * PostgreSQL: one statement per chunk over `unnest` of one array parameter per column: one round
- * trip for thousands of rows, and a constant statement text.
- */
-export const postgresBulkStatements: BulkStatements = {
-  async insertPending(trx, rows) {
+/** PostgreSQL's group-commit statements (see postgres-write-batch.ts). */
+export const postgresHotPath = {
+  /** Inserts pending rows, skipping ids that already exist; returns the ids inserted. */
+  async insertPending(trx: Kysely<Database>, rows: readonly PendingRowValues[]): Promise<Set<string>> {
     const ids = await inChunks(rows, async (chunk) => {
       const result = await trx.executeQuery<{ id: string }>(
         CompiledQuery.raw(INSERT_PENDING_SQL, arrays(PENDING_COLUMNS, chunk)),
@@ -105,6 +151,25 @@ export const postgresBulkStatements: BulkStatements = {
     });
     return new Set(ids);
   },
+  /**
+   * Completes the rows still pending; returns, for each row completed, what the completion did not
+   * carry (its attribution and the kept estimate), so the caller can compute its rollup facts.
+   */
+  completePending: (trx: Kysely<Database>, ops: readonly CompleteOp[]): Promise<CompletedAttribution[]> =>
+    inChunks(ops, async (chunk) => {
+      const rows = chunk.map((op) => ({ id: op.id, ...op.values }));
+      const result = await trx.executeQuery<CompletedAttribution>(
+        CompiledQuery.raw(COMPLETE_SQL, arrays(COMPLETE_COLUMNS, rows)),
+      );
+      return result.rows;
+    }),
+};
+
+/**
+ * PostgreSQL: one statement per chunk over `unnest` of one array parameter per column: one round
+ * trip for thousands of rows, and a constant statement text.
+ */
+export const postgresBulkStatements: BulkStatements = {
   async insertFinished(trx, rows) {
     const inserted = new Set<string>();
     const records = rows as unknown as ReadonlyArray<Record<string, unknown>>;
@@ -118,24 +183,26 @@ export const postgresBulkStatements: BulkStatements = {
     }
     return inserted;
   },
-  completePending: (trx, ops) =>
-    inChunks(ops, async (chunk) => {
-      const rows = chunk.map((op) => ({ id: op.id, ...op.values }));
-      const result = await trx.executeQuery<CompletedAttribution>(
-        CompiledQuery.raw(COMPLETE_SQL, arrays(COMPLETE_COLUMNS, rows)),
-      );
-      return result.rows;
-    }),
   async upsertRollup(trx, entries) {
-    await inChunks(entries, async (chunk) => {
-      const values = chunk.map(rollupValues);
-      await trx.executeQuery(
-        CompiledQuery.raw(
-          ROLLUP_SQL,
-          ROLLUP_COLUMNS.map((_, index) => values.map((row) => row[index])),
-        ),
+    const fine = entries.map(rollupValues);
+    const coarse = coarseEntries(entries).map(coarseRollupValues);
+    const run = (text: string, parameters: unknown[]) =>
+      trx.executeQuery(CompiledQuery.raw(text, parameters));
+    if (fine.length <= CHUNK && coarse.length <= CHUNK) {
+      await run(BOTH_ROLLUPS_SQL, [
+        ...columnArrays(fine, ROLLUP_COLUMNS.length),
+        ...columnArrays(coarse, COARSE_ROLLUP_COLUMNS.length),
+      ]);
+      return;
+    }
+    for (let start = 0; start < fine.length; start += CHUNK) {
+      await run(FINE_ROLLUP_SQL, columnArrays(fine.slice(start, start + CHUNK), ROLLUP_COLUMNS.length));
+    }
+    for (let start = 0; start < coarse.length; start += CHUNK) {
+      await run(
+        COARSE_ROLLUP_SQL,
+        columnArrays(coarse.slice(start, start + CHUNK), COARSE_ROLLUP_COLUMNS.length),
       );
-      return [];
-    });
+    }
   },
 };

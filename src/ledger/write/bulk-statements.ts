@@ -4,28 +4,26 @@ import type { RollupEntry, RollupFacts } from '../rollup/rollup-delta.ts';
 import type { DbInteger } from '../schema/column-types.ts';
 import type { Database } from '../schema/database.ts';
 import type { FinishedRowValues } from './request-columns.ts';
-import type { CompleteOp, CompletionValues, PendingRowValues } from './write-ops.ts';
+import type { CompletionValues } from './write-ops.ts';
 
 /**
- * The hot-path statements, written once per dialect as constant SQL and run without query
- * building: SQLite runs one cached prepared statement per row (no round trips, so many tiny
- * statements are cheapest); PostgreSQL runs one statement per chunk over `unnest` of array
- * parameters (one round trip for hundreds of rows, and a constant text to parse).
+ * Statements both write paths share, written once per dialect as constant SQL and run without
+ * query building: the import path's finished rows, and rollup increments (from imports, sweeps,
+ * re-costing, and PostgreSQL's group commit; SQLite's group commit runs its own prepared
+ * statements, see sqlite-write-batch.ts).
  */
 export interface BulkStatements {
-  /** Inserts pending rows, skipping ids that already exist; returns the ids inserted. */
-  insertPending(trx: Kysely<Database>, rows: readonly PendingRowValues[]): Promise<Set<string>>;
   /** Inserts finished rows (the import path), skipping ids that already exist; returns the ids inserted. */
   insertFinished(trx: Kysely<Database>, rows: readonly FinishedRowValues[]): Promise<Set<string>>;
   /**
-   * Completes the rows still pending; returns, for each row completed, what the completion did not
-   * carry (its attribution and the kept estimate), so the caller can compute its rollup facts.
+   * Adds each entry's counters to its cell in the daily rollup, then the same summed over users
+   * to the coarse rollup (see rollup/coarse-rollup.ts): daily cells before coarse ones, each in
+   * key order, so concurrent writers lock rows in one order.
    */
-  completePending(trx: Kysely<Database>, ops: readonly CompleteOp[]): Promise<CompletedAttribution[]>;
-  /** Adds each entry's counters to its rollup cell. */
   upsertRollup(trx: Kysely<Database>, entries: readonly RollupEntry[]): Promise<void>;
 }
 
+/** What a completion did not carry: its row's attribution and kept estimate, for its rollup facts. */
 export interface CompletedAttribution {
   id: string;
   created_at: DbInteger;

@@ -5,7 +5,8 @@ import type { Database } from '../schema/database.ts';
 import type { CompleteOp } from './write-ops.ts';
 
 /**
- * Completes a row that is no longer pending: an `interrupted` row (its process was presumed dead)
+ * PostgreSQL (SQLite runs the same logic as prepared statements in sqlite-statements.ts):
+ * completes a row that is no longer pending: an `interrupted` row (its process was presumed dead)
  * takes the real outcome, and the rollup moves by the difference. A row already final is a replay
  * and stays as it is. Returns whether the row changed.
  */

@@ -124,3 +124,81 @@ describe('GroupCommitWriter', () => {
     await writer.flush();
   });
 });
+
+describe('GroupCommitWriter committing when idle', () => {
+  const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+  function syncWriter(options: { refuse?: string; unreachable?: () => boolean; spool?: Spool | null } = {}) {
+    const batches: string[][] = [];
+    const writer = new GroupCommitWriter({
+      // Synchronous, as SQLite's.
+      apply: (ops) => {
+        const ids = ops.map((item) => (item as { id: string }).id);
+        if (options.unreachable?.()) throw unavailable;
+        if (options.refuse && ids.includes(options.refuse)) throw new Error('check constraint failed');
+        batches.push(ids);
+        return ops.map(() => true);
+      },
+      isUnavailable,
+      spool: options.spool ?? null,
+      logger: silentLogger,
+      retryMs: 60_000,
+      commitWhenIdle: true,
+    });
+    return { writer, batches };
+  }
+
+  it('commits the first op of a turn inside enqueue; the rest of the turn gathers into one batch', async () => {
+    const { writer, batches } = syncWriter();
+    const first = writer.enqueue(op('a'));
+    expect(batches).toEqual([['a']]);
+    const later = [writer.enqueue(op('b')), writer.enqueue(op('c'))];
+    expect(batches).toEqual([['a']]);
+    expect(await Promise.all([first, ...later])).toEqual(Array(3).fill({ applied: true, spooled: false }));
+    expect(batches).toEqual([['a'], ['b', 'c']]);
+    await nextTurn();
+    await nextTurn();
+    void writer.enqueue(op('d'));
+    expect(batches.at(-1)).toEqual(['d']);
+    await writer.close();
+  });
+
+  it('keeps batching when callers answered by a batch enqueue again in the same turn', async () => {
+    const { writer, batches } = syncWriter();
+    await nextTurn();
+    // Each caller writes three ops in a row, like begin, attach, complete.
+    await Promise.all(
+      Array.from({ length: 50 }, async (_, caller) => {
+        for (let step = 0; step < 3; step++) await writer.enqueue(op(`${caller}-${step}`));
+      }),
+    );
+    expect(batches.flat()).toHaveLength(150);
+    // One op alone (the first, committed at once), then one batch per round of the callers.
+    expect(batches).toHaveLength(4);
+    expect(batches[0]).toEqual(['0-0']);
+    expect(batches.slice(1).every((batch) => batch.length >= 49)).toBe(true);
+    await writer.close();
+  });
+
+  it('refuses a bad op alone and spools while the database is unreachable, as batches do', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'tollgate-writer-'));
+    folders.push(folder);
+    let down = false;
+    const { writer, batches } = syncWriter({
+      refuse: 'bad',
+      unreachable: () => down,
+      spool: new Spool(folder, 'instance-2'),
+    });
+    await expect(writer.enqueue(op('bad'))).rejects.toThrow(/check constraint/);
+    await nextTurn();
+    down = true;
+    expect(await writer.enqueue(op('x'))).toEqual({ applied: false, spooled: true });
+    expect(writer.health()).toMatchObject({ spooling: true, spooledOps: 1 });
+    down = false;
+    await nextTurn();
+    // With a spool to replay first, the writer is not idle: the op waits for the replay.
+    expect(await writer.enqueue(op('y'))).toEqual({ applied: true, spooled: false });
+    expect(batches).toEqual([['x'], ['y']]);
+    await writer.close();
+  });
+});

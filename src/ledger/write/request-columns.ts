@@ -1,4 +1,5 @@
 import type { ParamType } from '../backend/store-backend.ts';
+import { COARSE_ROLLUP_DIMENSIONS, type CoarseRollupEntry } from '../rollup/coarse-rollup.ts';
 import type { RollupEntry } from '../rollup/rollup-delta.ts';
 import { ROLLUP_COUNTERS, ROLLUP_DIMENSIONS } from '../rollup/rollup-delta.ts';
 import type { CompletionValues, PendingRowValues } from './write-ops.ts';
@@ -66,6 +67,11 @@ export const ROLLUP_COLUMNS: ReadonlyArray<ColumnSpec<string>> = [
   ...ROLLUP_COUNTERS.map((name) => [name, 'bigint'] as const),
 ];
 
+export const COARSE_ROLLUP_COLUMNS: ReadonlyArray<ColumnSpec<string>> = [
+  ...COARSE_ROLLUP_DIMENSIONS.map((name) => [name, 'text'] as const),
+  ...ROLLUP_COUNTERS.map((name) => [name, 'bigint'] as const),
+];
+
 /**
  * Rows as value tables over the columns that hold a value in at least one row: imports are sparse,
  * and binding a NULL parameter costs about as much as binding a value.
@@ -87,6 +93,13 @@ export function sparseTable<Name extends string>(
 export function rollupValues(entry: RollupEntry): unknown[] {
   return [
     ...ROLLUP_DIMENSIONS.map((name) => entry.key[name]),
+    ...ROLLUP_COUNTERS.map((name) => entry.counters[name]),
+  ];
+}
+
+export function coarseRollupValues(entry: CoarseRollupEntry): unknown[] {
+  return [
+    ...COARSE_ROLLUP_DIMENSIONS.map((name) => entry.key[name]),
     ...ROLLUP_COUNTERS.map((name) => entry.counters[name]),
   ];
 }

@@ -1,0 +1,205 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import { COARSE_ROLLUP_DIMENSIONS, type CoarseRollupEntry } from '../rollup/coarse-rollup.ts';
+import { ROLLUP_COUNTERS, ROLLUP_DIMENSIONS, type RollupEntry } from '../rollup/rollup-delta.ts';
+import { FACT_COLUMNS, type FactsRow } from '../rollup/rollup-store.ts';
+import { ATTRIBUTION_COLUMNS, type CompletedAttribution, quoteIdentifier as q } from './bulk-statements.ts';
+import {
+  COARSE_ROLLUP_COLUMNS,
+  COMPLETION_COLUMNS,
+  type ColumnSpec,
+  coarseRollupValues,
+  KEEP_WHEN_NULL,
+  PENDING_COLUMNS,
+  ROLLUP_COLUMNS,
+  rollupValues,
+} from './request-columns.ts';
+import type { AttachGenerationOp, BodiesOp, CompleteOp, PendingRowValues } from './write-ops.ts';
+
+/**
+ * SQLite's write statements, prepared once and run straight on the database, synchronously:
+ * better-sqlite3 is synchronous, so a whole transaction runs without a single await, and a
+ * prepared statement costs a fraction of a query built and executed through Kysely.
+ */
+export interface SqliteWriteStatements {
+  /** BEGIN IMMEDIATE: takes the write lock at once, so a read-then-write never deadlocks. */
+  begin(): void;
+  commit(): void;
+  /** Rolls back the open transaction, if SQLite has not already done so. */
+  rollback(): void;
+  /** Inserts a pending row unless its id exists; true when inserted. */
+  insertPending(row: PendingRowValues): boolean;
+  /** Sets the generation id of a row that has none; true when set. */
+  attachGenerationId(op: AttachGenerationOp): boolean;
+  /** Completes a row still pending; returns its attribution, or undefined when it is not pending. */
+  completePending(op: CompleteOp): CompletedAttribution | undefined;
+  /** Completes an `interrupted` row; returns its rollup facts before and after, or undefined. */
+  completeInterrupted(op: CompleteOp): { before: FactsRow; after: FactsRow } | undefined;
+  /** Inserts or fills in a row's bodies (a NULL keeps what is stored). */
+  upsertBodies(op: BodiesOp): void;
+  /** Adds counters to their cells in the daily rollup and then in the coarse one. */
+  upsertRollup(fine: readonly RollupEntry[], coarse: readonly CoarseRollupEntry[]): void;
+}
+
+function placeholders(count: number): string {
+  return Array.from({ length: count }, () => '?').join(', ');
+}
+
+function names(columns: ReadonlyArray<ColumnSpec<string>>): string {
+  return columns.map(([name]) => q(name)).join(', ');
+}
+
+function masked(columns: ReadonlyArray<ColumnSpec<string>>, mask: number): string[] {
+  return columns.filter((_, index) => (mask & (1 << index)) !== 0).map(([name]) => q(name));
+}
+
+/**
+ * The non-NULL values of a row and a bit mask of their columns. On the hot path a NULL is left to
+ * the column (a new pending row holds NULL, or its default, in every column not given) instead of
+ * bound: binding costs about as much per parameter as the rest of the insert. One statement per
+ * mask; the few masks in use are prepared once each.
+ */
+function nonNullValues(
+  columns: ReadonlyArray<ColumnSpec<string>>,
+  row: object,
+): { mask: number; values: unknown[] } {
+  const record = row as Record<string, unknown>;
+  const values: unknown[] = [];
+  let mask = 0;
+  for (let index = 0; index < columns.length; index++) {
+    const value = record[(columns[index] as ColumnSpec<string>)[0]];
+    if (value === null || value === undefined) continue;
+    mask |= 1 << index;
+    values.push(value);
+  }
+  return { mask, values };
+}
+
+type Statement = BetterSqlite3.Statement<unknown[]>;
+
+function statementPerMask(
+  database: BetterSqlite3.Database,
+  text: (mask: number) => string,
+): (mask: number) => Statement {
+  const prepared = new Map<number, Statement>();
+  return (mask) => {
+    let statement = prepared.get(mask);
+    if (statement === undefined) {
+      statement = database.prepare(text(mask));
+      prepared.set(mask, statement);
+    }
+    return statement;
+  };
+}
+
+const insertPendingSql = (mask: number) => {
+  const columns = masked(PENDING_COLUMNS, mask);
+  return `insert into requests (${columns.join(', ')}) values (${placeholders(columns.length)}) on conflict do nothing`;
+};
+
+// Only pending rows are completed here, so a column left out keeps its NULL (or the generation id
+// and estimate the row already has, which is what a NULL in the completion means).
+const completePendingSql = (mask: number) =>
+  `update requests set ${masked(COMPLETION_COLUMNS, mask)
+    .map((name) => `${name} = ?`)
+    .join(', ')} where id = ? and status = 'pending' returning ${ATTRIBUTION_COLUMNS.map(q).join(', ')}`;
+
+// An interrupted row was completed by the sweep: every column is set, NULLs included, except the
+// generation id and estimate, which stay when the completion has none. Rare: one constant text.
+const COMPLETE_INTERRUPTED_SQL = `update requests set ${COMPLETION_COLUMNS.map(([name]) =>
+  KEEP_WHEN_NULL.has(name) ? `${q(name)} = coalesce(?, ${q(name)})` : `${q(name)} = ?`,
+).join(', ')} where id = ? and status = 'interrupted' returning ${FACT_COLUMNS.map(q).join(', ')}`;
+
+const INTERRUPTED_FACTS_SQL = `select ${FACT_COLUMNS.map(q).join(', ')} from requests where id = ? and status = 'interrupted'`;
+
+const ATTACH_SQL = `update requests set generation_id = ? where id = ? and generation_id is null`;
+
+const BODIES_SQL = `insert into request_bodies (request_id, created_at, request_body, response_body)
+values (?, ?, ?, ?) on conflict (request_id) do update set
+request_body = coalesce(excluded.request_body, request_bodies.request_body),
+response_body = coalesce(excluded.response_body, request_bodies.response_body)`;
+
+function rollupUpsertSql(
+  table: string,
+  columns: ReadonlyArray<ColumnSpec<string>>,
+  dimensions: readonly string[],
+): string {
+  return `insert into ${table} (${names(columns)}) values (${placeholders(columns.length)})
+on conflict (${dimensions.map(q).join(', ')}) do update set ${ROLLUP_COUNTERS.map(
+    (name) => `${q(name)} = ${table}.${q(name)} + excluded.${q(name)}`,
+  ).join(', ')}`;
+}
+
+const FINE_ROLLUP_SQL = rollupUpsertSql('rollup_daily', ROLLUP_COLUMNS, ROLLUP_DIMENSIONS);
+const COARSE_ROLLUP_SQL = rollupUpsertSql(
+  'rollup_daily_coarse',
+  COARSE_ROLLUP_COLUMNS,
+  COARSE_ROLLUP_DIMENSIONS,
+);
+
+export function sqliteWriteStatements(database: BetterSqlite3.Database): SqliteWriteStatements {
+  const begin = database.prepare('begin immediate');
+  const commit = database.prepare('commit');
+  const rollback = database.prepare('rollback');
+  const insertPending = statementPerMask(database, insertPendingSql);
+  const completePending = statementPerMask(database, completePendingSql);
+  // Prepared on first use: the tables they name may not exist before the migrations have run.
+  let rare:
+    | {
+        attach: Statement;
+        interruptedFacts: Statement;
+        completeInterrupted: Statement;
+        bodies: Statement;
+      }
+    | undefined;
+  const rareStatements = () => {
+    rare ??= {
+      attach: database.prepare(ATTACH_SQL),
+      interruptedFacts: database.prepare(INTERRUPTED_FACTS_SQL),
+      completeInterrupted: database.prepare(COMPLETE_INTERRUPTED_SQL),
+      bodies: database.prepare(BODIES_SQL),
+    };
+    return rare;
+  };
+  let rollups: { fine: Statement; coarse: Statement } | undefined;
+
+  return {
+    begin: () => void begin.run(),
+    commit: () => void commit.run(),
+    rollback() {
+      // SQLite rolls back by itself on some errors (SQLITE_FULL, SQLITE_IOERR…).
+      if (database.inTransaction) rollback.run();
+    },
+    insertPending(row) {
+      const { mask, values } = nonNullValues(PENDING_COLUMNS, row);
+      return insertPending(mask).run(values).changes > 0;
+    },
+    attachGenerationId(op) {
+      return rareStatements().attach.run(op.generationId, op.id).changes > 0;
+    },
+    completePending(op) {
+      const { mask, values } = nonNullValues(COMPLETION_COLUMNS, op.values);
+      values.push(op.id);
+      return completePending(mask).get(values) as CompletedAttribution | undefined;
+    },
+    completeInterrupted(op) {
+      const statements = rareStatements();
+      const before = statements.interruptedFacts.get(op.id) as FactsRow | undefined;
+      if (!before) return undefined;
+      const values: unknown[] = COMPLETION_COLUMNS.map(([name]) => op.values[name]);
+      values.push(op.id);
+      const after = statements.completeInterrupted.get(values) as FactsRow | undefined;
+      return after ? { before, after } : undefined;
+    },
+    upsertBodies(op) {
+      rareStatements().bodies.run(op.id, op.createdAt, op.request, op.response);
+    },
+    upsertRollup(fine, coarse) {
+      rollups ??= {
+        fine: database.prepare(FINE_ROLLUP_SQL),
+        coarse: database.prepare(COARSE_ROLLUP_SQL),
+      };
+      for (const entry of fine) rollups.fine.run(rollupValues(entry));
+      for (const entry of coarse) rollups.coarse.run(coarseRollupValues(entry));
+    },
+  };
+}
