@@ -1,16 +1,18 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { createTestDatabase, type PostgresServer, startPostgres } from '../test/helpers/postgres.ts';
+import { median } from './stats.ts';
 
 /**
  * Ledger databases for the ledger sections: a SQLite file in a temp folder, and a database on a
  * throwaway PostgreSQL cluster (or on the server named by TOLLGATE_BENCH_PG_URL). Durability is
- * as in production: SQLite keeps the ledger's own settings (WAL, synchronous=FULL); PostgreSQL runs
- * with fsync on and synchronous_commit on for the bench database (the test helper turns both off
- * for speed, which would flatter write rates).
+ * as in production: SQLite in WAL with the gateway's `synchronous` (`--sqlite-sync`, NORMAL as
+ * shipped) for the write figures; PostgreSQL with fsync on and synchronous_commit on for the bench
+ * database (the test helper turns both off for speed, which would flatter write rates).
  */
 
 export interface BenchDatabase {
@@ -78,10 +80,10 @@ export async function postgresStatement(url: string, text: string): Promise<void
   await adminQuery(url, text);
 }
 
-/** How many rows a table holds (to say how much the daily rollup condenses the requests). */
+/** How many rows a table holds (to say how much the rollups condense the requests). */
 export async function countRows(
   database: BenchDatabase,
-  table: 'rollup_daily' | 'requests',
+  table: 'rollup_daily' | 'rollup_daily_coarse' | 'requests',
 ): Promise<number> {
   if (database.dialect === 'sqlite') {
     const db = new Database(database.url, { readonly: true });
@@ -99,6 +101,49 @@ export async function countRows(
     return Number(result.rows[0]?.n ?? 0);
   } finally {
     await client.end();
+  }
+}
+
+/**
+ * Median milliseconds of a read-only query over its own connection (after one untimed run): for
+ * reads the ledger's API does not offer, such as a report forced onto a particular table.
+ * Parameters are written `?` for both dialects.
+ */
+export async function timedQuery(
+  database: BenchDatabase,
+  text: string,
+  parameters: unknown[],
+  repeats: number,
+): Promise<number> {
+  let run: () => Promise<unknown>;
+  let close: () => Promise<void>;
+  if (database.dialect === 'sqlite') {
+    const db = new Database(database.url, { readonly: true });
+    db.defaultSafeIntegers(true);
+    const statement = db.prepare(text);
+    run = async () => statement.all(...parameters);
+    close = async () => {
+      db.close();
+    };
+  } else {
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    let index = 0;
+    const numbered = text.replace(/\?/g, () => `$${++index}`);
+    run = () => client.query(numbered, parameters);
+    close = () => client.end();
+  }
+  try {
+    await run();
+    const samples: number[] = [];
+    for (let i = 0; i < repeats; i++) {
+      const startedAt = performance.now();
+      await run();
+      samples.push(performance.now() - startedAt);
+    }
+    return median(samples);
+  } finally {
+    await close();
   }
 }
 

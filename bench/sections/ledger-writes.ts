@@ -1,28 +1,89 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { type Ledger, openLedger } from '../../src/ledger/index.ts';
+import { type BeginRequest, type Ledger, openLedger, type RequestOutcome } from '../../src/ledger/index.ts';
 import { type BenchDatabase, type PostgresHost, sqliteDatabase } from '../databases.ts';
 import type { Plan } from '../options.ts';
 import { type Metric, single } from '../report.ts';
+import { percentile } from '../stats.ts';
 
 /**
- * The ledger alone: many concurrent callers each doing what the gateway does per call (`begin`
- * the pending row, then `complete` it with usage and cost), through the group-commit writer.
- * A row counts once its `complete` has resolved, i.e. once it is durable.
+ * The ledger alone, doing what the gateway does per call: `begin` the pending row, then
+ * `complete` it with usage and cost, through the group-commit writer. Two figures per dialect:
+ *  - latency at concurrency 1: each `begin` and `complete` timed alone, with a turn of the event
+ *    loop between them (the gateway never begins and completes a call in the same turn: the
+ *    upstream call is in between);
+ *  - throughput: many concurrent callers; a row counts once its `complete` has resolved, i.e.
+ *    once it is durable.
+ * SQLite runs with the gateway's `synchronous` setting (`--sqlite-sync`, NORMAL as shipped).
  */
 
 export type PostgresGetter = () => Promise<PostgresHost | { skipped: string }>;
 
 const TARGETS = { sqlite: 20_000, postgres: 5_000 } as const;
+/** Sequential calls timed at concurrency 1, after as many again to warm up. */
+const SEQUENTIAL_CALLS = 2000;
 
-async function openBenchLedger(database: BenchDatabase): Promise<Ledger> {
+async function openBenchLedger(database: BenchDatabase, plan: Plan): Promise<Ledger> {
   return openLedger({
     url: database.url,
     spoolDir: null,
     heartbeatMs: 0,
     // No reconciliation is due: the bench measures writes only.
     reconcileAfterMs: null,
+    sqlite: { synchronous: plan.sqliteSync },
   });
+}
+
+function beginRequest(index: number): BeginRequest {
+  return {
+    module: `module-${index % 8}`,
+    userId: `user-${index}`,
+    modelRequested: 'openai/gpt-4o-mini',
+    streamed: index % 2 === 0,
+    estimatedCost: 2_000_000n,
+  };
+}
+
+function outcome(): RequestOutcome {
+  return {
+    status: 'ok',
+    generationId: `gen-${randomBytes(9).toString('base64url')}`,
+    model: 'openai/gpt-4o-mini',
+    provider: 'OpenAI',
+    finishReason: 'stop',
+    httpStatus: 200,
+    usage: { promptTokens: 24, completionTokens: 32 },
+    cost: 1_596_000n,
+    costSource: 'usage',
+    latencyMs: 120,
+  };
+}
+
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+/** p50 and p99 (ms) of `begin` and of `complete`, one call at a time. */
+async function sequentialLatency(ledger: Ledger, calls: number) {
+  const begins: number[] = [];
+  const completes: number[] = [];
+  for (let index = 0; index < calls * 2; index++) {
+    const request = beginRequest(index % 256);
+    const result = outcome();
+    await nextTurn();
+    const started = performance.now();
+    const begun = await ledger.begin(request);
+    const begunAt = performance.now();
+    await nextTurn();
+    const completing = performance.now();
+    await ledger.complete(begun.id, result);
+    const completed = performance.now();
+    if (index < calls) continue;
+    begins.push(begunAt - started);
+    completes.push(completed - completing);
+  }
+  return {
+    begin: { p50: percentile(begins, 50), p99: percentile(begins, 99) },
+    complete: { p50: percentile(completes, 50), p99: percentile(completes, 99) },
+  };
 }
 
 async function writeRate(ledger: Ledger, callers: number, seconds: number): Promise<number> {
@@ -30,25 +91,8 @@ async function writeRate(ledger: Ledger, callers: number, seconds: number): Prom
   const deadline = performance.now() + seconds * 1000;
   const caller = async (index: number) => {
     while (performance.now() < deadline) {
-      const begun = await ledger.begin({
-        module: `module-${index % 8}`,
-        userId: `user-${index}`,
-        modelRequested: 'openai/gpt-4o-mini',
-        streamed: index % 2 === 0,
-        estimatedCost: 2_000_000n,
-      });
-      await ledger.complete(begun.id, {
-        status: 'ok',
-        generationId: `gen-${randomBytes(9).toString('base64url')}`,
-        model: 'openai/gpt-4o-mini',
-        provider: 'OpenAI',
-        finishReason: 'stop',
-        httpStatus: 200,
-        usage: { promptTokens: 24, completionTokens: 32 },
-        cost: 1_596_000n,
-        costSource: 'usage',
-        latencyMs: 120,
-      });
+      const begun = await ledger.begin(beginRequest(index));
+      await ledger.complete(begun.id, outcome());
       completed++;
     }
   };
@@ -61,25 +105,52 @@ async function measureDialect(
   database: BenchDatabase,
   plan: Plan,
   log: (line: string) => void,
-): Promise<Metric> {
-  const ledger = await openBenchLedger(database);
+): Promise<Metric[]> {
+  const ledger = await openBenchLedger(database, plan);
+  const setting = database.dialect === 'sqlite' ? `, synchronous=${plan.sqliteSync.toUpperCase()}` : '';
+  const section = `ledger ${database.dialect}`;
   try {
+    const calls = plan.mode === 'quick' ? 200 : SEQUENTIAL_CALLS;
+    const latency = await sequentialLatency(ledger, calls);
+    log(
+      `ledger: ${database.dialect} at concurrency 1: begin p50 ${Math.round(latency.begin.p50 * 1000)} µs, ` +
+        `complete p50 ${Math.round(latency.complete.p50 * 1000)} µs`,
+    );
     await writeRate(ledger, plan.ledgerCallers, Math.min(1, plan.ledgerSeconds));
+    const before = ledger.writerStats();
     const rate = await writeRate(ledger, plan.ledgerCallers, plan.ledgerSeconds);
     const stats = ledger.writerStats();
+    const batches = stats.batches - before.batches;
+    const ops = stats.committedOps - before.committedOps;
     log(`ledger: ${database.dialect} ${Math.round(rate)} completed rows/s`);
     const target = TARGETS[database.dialect];
-    return single(
-      {
-        section: `ledger ${database.dialect}`,
-        name: `completed rows/s (begin + complete, ${plan.ledgerCallers} callers)`,
-        unit: 'rows/s',
-        target: `≥ ${target.toLocaleString('en')}/s`,
-        note: `${Math.round(stats.committedOps / Math.max(1, stats.batches))} writes per transaction on average (largest ${stats.largestBatch})`,
-      },
-      rate,
-      (value) => value >= target,
-    );
+    const c1 = (op: 'begin' | 'complete') =>
+      single(
+        {
+          section,
+          name: `${op} at concurrency 1, p50`,
+          unit: 'µs',
+          target: '–',
+          note: `${op} p99 ${Math.round(latency[op].p99 * 1000)} µs over ${calls} sequential calls${setting}`,
+        },
+        latency[op].p50 * 1000,
+        null,
+      );
+    return [
+      c1('begin'),
+      c1('complete'),
+      single(
+        {
+          section,
+          name: `completed rows/s (begin + complete, ${plan.ledgerCallers} callers)`,
+          unit: 'rows/s',
+          target: `≥ ${target.toLocaleString('en')}/s`,
+          note: `${Math.round(ops / Math.max(1, batches))} writes per transaction on average (largest ${stats.largestBatch})${setting}`,
+        },
+        rate,
+        (value) => value >= target,
+      ),
+    ];
   } finally {
     await ledger.close();
     await database.drop();
@@ -91,10 +162,12 @@ export async function measureLedgerWrites(
   postgres: PostgresGetter,
   log: (line: string) => void,
 ): Promise<{ metrics: Metric[]; skipped: string[] }> {
-  log(`ledger: ${plan.ledgerSeconds} s of begin + complete per dialect, ${plan.ledgerCallers} callers`);
-  const metrics = [await measureDialect(sqliteDatabase(), plan, log)];
+  log(
+    `ledger: begin + complete per dialect, one at a time, then ${plan.ledgerSeconds} s with ${plan.ledgerCallers} callers`,
+  );
+  const metrics = await measureDialect(sqliteDatabase(), plan, log);
   const host = await postgres();
   if ('skipped' in host) return { metrics, skipped: [`ledger on PostgreSQL: ${host.skipped}`] };
-  metrics.push(await measureDialect(await host.createDatabase(), plan, log));
+  metrics.push(...(await measureDialect(await host.createDatabase(), plan, log)));
   return { metrics, skipped: [] };
 }
