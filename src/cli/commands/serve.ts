@@ -26,14 +26,7 @@ export function registerServeCommand(program: Command): void {
     .option('--db <url>', 'ledger: a SQLite path or postgres://… (default ./tollgate.db, or TOLLGATE_DB)')
     .option('--no-simulator', 'fail instead of starting the simulator when no OpenRouter key is set')
     .action(async (flags: ServeFlags) => {
-      // Before the gateway's modules load, until it listens: see startup-heap.ts.
-      const { holdYoungGeneration } = await import('../startup-heap.ts');
-      const releaseYoungGeneration = holdYoungGeneration();
-      try {
-        await serve(flags);
-      } finally {
-        releaseYoungGeneration();
-      }
+      await serve(flags);
     });
 }
 
