@@ -58,9 +58,10 @@ const USAGE = `Usage: npm run bench -- [--quick | --full] [--only <section>[,<se
   --no-postgres  skip the PostgreSQL half of the ledger sections
   --out          where to write the JSON results (default bench/results.json)
   --profile      write CPU profiles of the gateway process (.cpuprofile, one per set of
-                 processes started) into this folder, for Chrome DevTools or speedscope
-  --sqlite-sync  normal (default, as shipped) or full: the gateway ledger's SQLite synchronous
-                 setting, to see what an fsync per commit costs the gateway
+                 processes started) into this folder, for Chrome DevTools or speedscope;
+                 `node bench/profile-summary.ts <dir>/*.cpuprofile` charges one to tollgate's parts
+  --sqlite-sync  normal (default, as shipped) or full: the SQLite synchronous setting of the
+                 gateway's ledger and of the ledger section, to see what an fsync per commit costs
 
 Set TOLLGATE_BENCH_PG_URL to use an existing PostgreSQL server (its user may CREATE DATABASE)
 instead of starting a throwaway cluster.`;
