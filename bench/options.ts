@@ -59,7 +59,7 @@ const USAGE = `Usage: npm run bench -- [--quick | --full] [--only <section>[,<se
   --out          where to write the JSON results (default bench/results.json)
   --profile      write CPU profiles of the gateway process (.cpuprofile, one per set of
                  processes started) into this folder, for Chrome DevTools or speedscope;
-                 `node bench/profile-summary.ts <dir>/*.cpuprofile` charges one to tollgate's parts
+                 'node bench/profile-summary.ts <dir>/*.cpuprofile' charges one to tollgate's parts
   --sqlite-sync  normal (default, as shipped) or full: the SQLite synchronous setting of the
                  gateway's ledger and of the ledger section, to see what an fsync per commit costs
 
