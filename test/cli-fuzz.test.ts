@@ -86,6 +86,8 @@ describe('the CLI under random arguments', () => {
           // serve and simulate would start servers on valid input: keep them on an invalid port.
           if (words[0] === 'serve' || words[0] === 'simulate') args.push('--port', 'not-a-port');
           const run = spawnSync(process.execPath, [BIN, ...args], {
+            // A random `--db word` creates that file: in the temp folder, never in the checkout.
+            cwd: dir,
             env: {
               ...process.env,
               TOLLGATE_DB: join(dir, 'fuzz.db'),
