@@ -1,6 +1,6 @@
 import { PassThrough, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { pumpBody } from './pump-body.ts';
+import { collectBody, pumpBody } from './pump-body.ts';
 
 /** A caller that reads slowly: a tiny buffer and a pause per write, so writes report backpressure. */
 function slowCaller() {
@@ -54,5 +54,21 @@ describe('pumpBody', () => {
     expect(await pumped).toBe(failure);
     await new Promise<void>((resolve) => caller.sink.end(resolve));
     expect(Buffer.concat(caller.received).toString()).toBe('keep 1\nkeep 2\n');
+  });
+
+  it('collects a whole body, and keeps what arrived before a break', async () => {
+    const whole = new PassThrough();
+    const collected = collectBody(whole);
+    whole.write('{"id":');
+    whole.end('"gen-1"}');
+    expect(await collected).toEqual({ bytes: Buffer.from('{"id":"gen-1"}'), error: undefined });
+
+    const broken = new PassThrough();
+    const partial = collectBody(broken);
+    broken.write('{"id":');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const failure = new Error('reset');
+    broken.destroy(failure);
+    expect(await partial).toEqual({ bytes: Buffer.from('{"id":'), error: failure });
   });
 });

@@ -42,3 +42,26 @@ export function pumpBody(
     body.once('error', done);
   });
 }
+
+/**
+ * Reads a whole upstream body (a non-streamed answer), event driven like `pumpBody`. Resolves,
+ * never rejects, with what arrived and the error that broke it off, if any: a partial body is
+ * still worth keeping (opt-in stored bodies) when the upstream fails half way.
+ */
+export function collectBody(body: Readable): Promise<{ bytes: Buffer; error: unknown }> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    const done = (error?: unknown) => {
+      body.off('data', onData);
+      body.off('end', done);
+      body.off('error', done);
+      resolve({ bytes: Buffer.concat(chunks), error });
+    };
+    const onData = (chunk: Buffer) => {
+      chunks.push(chunk);
+    };
+    body.on('data', onData);
+    body.once('end', done);
+    body.once('error', done);
+  });
+}

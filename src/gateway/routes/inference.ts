@@ -10,7 +10,7 @@ import { forwardedRequestHeaders, returnedResponseHeaders } from '../forward-hea
 import type { GatewayContext } from '../gateway-context.ts';
 import { GatewayError, toGatewayError } from '../gateway-error.ts';
 import { checkModelsAllowed } from '../model-patterns.ts';
-import { pumpBody } from '../pump-body.ts';
+import { collectBody, pumpBody } from '../pump-body.ts';
 import { type JsonObject, parseJsonObject } from '../request-body.ts';
 import { sendGatewayError } from '../respond.ts';
 import { StreamRelay, type UpstreamStreamError } from '../stream-relay.ts';
@@ -242,14 +242,7 @@ async function relayJson(
   callerGone: AbortSignal,
   sentAt: number,
 ): Promise<Buffer> {
-  let bytes: Buffer = Buffer.alloc(0);
-  let broken: unknown;
-  try {
-    const read = await opened.body.bytes();
-    bytes = Buffer.from(read.buffer, read.byteOffset, read.byteLength);
-  } catch (error) {
-    broken = error;
-  }
+  const { bytes, error: broken } = await collectBody(opened.body);
   const parsed = broken === undefined ? parseAnswer(bytes) : undefined;
   const answer = parsed?.ok ? parsed.value : undefined;
   const choice = Array.isArray(answer?.choices) ? (answer.choices[0] as JsonObject | undefined) : undefined;
