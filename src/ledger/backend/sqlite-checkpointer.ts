@@ -10,7 +10,7 @@ import type { LedgerLogger } from '../ledger-types.ts';
  * write path (each row dirties a page of the user and generation-id indexes and of the daily
  * rollup, at random), that was a third of the time per row, and a stall of milliseconds every
  * hundred or so calls. Here a second connection, on its own thread, runs PASSIVE checkpoints
- * (which never wait for, nor block, the writer) as soon as there are frames to copy; the main
+ * (which never wait for, nor block, the writer) every quarter second while there are new frames; the main
  * connection keeps a high auto-checkpoint threshold only as a backstop should this thread fall
  * behind (its checkpoint then has little left to copy).
  *
@@ -104,8 +104,13 @@ function startThread(options: CheckpointerOptions, onFailure: () => void): Check
       driver: createRequire(import.meta.url).resolve('better-sqlite3'),
       path: options.path,
       synchronous: options.synchronous,
-      busyMs: 10,
-      idleMs: 250,
+      // Each checkpoint copies every page touched since the last one and fsyncs the database
+      // file, so hot pages (rollup cells, index leaves) are copied once per checkpoint: measured
+      // under c=64 gateway load, the thread's CPU per call was 122 µs checkpointing every 10 ms,
+      // 49 µs every 100 ms, 26 µs every 250 ms and 15 µs every second. A quarter second keeps
+      // the WAL far below the backstop at thousands of calls per second.
+      busyMs: 250,
+      idleMs: 1_000,
     },
     // A checkpointer needs little: keep the thread's heap small.
     resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 },
