@@ -3,11 +3,17 @@ import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { uuidv7 } from '../shared/ids.ts';
 import type { GatewayContext } from './gateway-context.ts';
 import { errorBody, GatewayError, toGatewayError } from './gateway-error.ts';
-import { INFERENCE_ROUTES, InferenceDoor } from './inference-door.ts';
+import {
+  bodyLengthWrong,
+  bodyTooLarge,
+  checkHeaderCount,
+  INFERENCE_ROUTES,
+  InferenceDoor,
+  serveInference,
+} from './inference-door.ts';
 import { registerAdminRoutes } from './routes/admin.ts';
 import { registerCatalogueRoutes } from './routes/catalogue.ts';
 import { registerHealthRoutes } from './routes/health.ts';
-import { proxyInference } from './routes/inference.ts';
 import { registerPassthroughRoutes } from './routes/passthrough.ts';
 
 export interface GatewayAppOptions {
@@ -55,13 +61,7 @@ export function buildGatewayApp(ctx: GatewayContext, options: GatewayAppOptions)
     done();
   });
   app.addHook('onRequest', async (request) => {
-    // Node drops headers past its count limit silently; refuse instead, saying why.
-    if (request.raw.rawHeaders.length / 2 > options.maxHeaders) {
-      throw new GatewayError(
-        'too_many_headers',
-        `A request may carry at most ${options.maxHeaders} headers.`,
-      );
-    }
+    checkHeaderCount(request.raw.rawHeaders, options.maxHeaders);
   });
 
   // Bodies arrive as bytes: the hot path forwards them unchanged and parses a copy once.
@@ -73,21 +73,8 @@ export function buildGatewayApp(ctx: GatewayContext, options: GatewayAppOptions)
     for (const prefix of ['/v1', '/api/v1']) {
       app.post(`${prefix}${path}`, async (request, reply) => {
         reply.hijack();
-        try {
-          await proxyInference(ctx, route, { headers: request.headers, body: request.body }, reply.raw);
-        } catch (error) {
-          // A bug, not a refusal: log it whole; the caller gets a safe 500 (or a closed stream).
-          ctx.logger.error(
-            { requestId: request.id, route: route.name, error: String(error) },
-            'inference handler failed',
-          );
-          const res = reply.raw;
-          if (res.headersSent) res.destroy();
-          else {
-            const body = JSON.stringify(errorBody(toGatewayError(error), request.id));
-            res.writeHead(500, { 'content-type': 'application/json' }).end(body);
-          }
-        }
+        const incoming = { headers: request.headers, body: request.body };
+        await serveInference(ctx, route, incoming, reply.raw, () => request.id);
       });
     }
   }
@@ -139,12 +126,12 @@ function frameworkError(error: FastifyError | Error): GatewayError | undefined {
   const code = 'code' in error ? error.code : undefined;
   switch (code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new GatewayError('payload_too_large', 'The request body is larger than this gateway accepts.');
+      return bodyTooLarge();
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new GatewayError('unsupported_media_type', 'Send the body as application/json.');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return new GatewayError('invalid_request', 'The request body is empty or its length is wrong.');
+      return bodyLengthWrong();
     default:
       return undefined;
   }

@@ -4,7 +4,7 @@ import type { GatewayContext } from './gateway-context.ts';
 import { errorBody, GatewayError, toGatewayError } from './gateway-error.ts';
 import { validateChatBody, validateCompletionBody, validateEmbeddingsBody } from './request-body.ts';
 import { sendGatewayError } from './respond.ts';
-import { type InferenceRoute, proxyInference } from './routes/inference.ts';
+import { type IncomingCall, type InferenceRoute, proxyInference } from './routes/inference.ts';
 
 /** The metered inference routes, by path below /v1 and /api/v1. */
 export const INFERENCE_ROUTES: Readonly<Record<string, InferenceRoute>> = {
@@ -27,6 +27,43 @@ export const INFERENCE_ROUTES: Readonly<Record<string, InferenceRoute>> = {
     validate: validateEmbeddingsBody,
   },
 };
+
+/** Node drops headers past its count limit silently; refuse instead, saying why. */
+export function checkHeaderCount(rawHeaders: readonly string[], maxHeaders: number): void {
+  if (rawHeaders.length / 2 > maxHeaders) {
+    throw new GatewayError('too_many_headers', `A request may carry at most ${maxHeaders} headers.`);
+  }
+}
+
+export const bodyTooLarge = () =>
+  new GatewayError('payload_too_large', 'The request body is larger than this gateway accepts.');
+
+export const bodyLengthWrong = () =>
+  new GatewayError('invalid_request', 'The request body is empty or its length is wrong.');
+
+/**
+ * Runs the hot path for one call, whichever way it came in (the door or the framework). A throw
+ * from it is a bug, not a refusal: logged whole; the caller gets a safe 500 (or a closed stream).
+ */
+export async function serveInference(
+  ctx: GatewayContext,
+  route: InferenceRoute,
+  incoming: IncomingCall,
+  res: ServerResponse,
+  requestId: () => string,
+): Promise<void> {
+  try {
+    await proxyInference(ctx, route, incoming, res);
+  } catch (error) {
+    const id = requestId();
+    ctx.logger.error({ requestId: id, route: route.name, error: String(error) }, 'inference handler failed');
+    if (res.headersSent) res.destroy();
+    else {
+      const text = JSON.stringify(errorBody(toGatewayError(error), id));
+      res.writeHead(500, { 'content-type': 'application/json' }).end(text);
+    }
+  }
+}
 
 export interface InferenceDoorOptions {
   bodyLimitBytes: number;
@@ -78,13 +115,7 @@ export class InferenceDoor {
   async #serve(route: InferenceRoute, req: IncomingMessage, res: ServerResponse): Promise<void> {
     let body: Buffer;
     try {
-      // Node drops headers past its count limit silently; refuse instead, saying why.
-      if (req.rawHeaders.length / 2 > this.#options.maxHeaders) {
-        throw new GatewayError(
-          'too_many_headers',
-          `A request may carry at most ${this.#options.maxHeaders} headers.`,
-        );
-      }
+      checkHeaderCount(req.rawHeaders, this.#options.maxHeaders);
       body = await readBody(req, this.#options.bodyLimitBytes);
     } catch (error) {
       const refusal = toGatewayError(error);
@@ -92,21 +123,7 @@ export class InferenceDoor {
       sendGatewayError(res, refusal, uuidv7());
       return;
     }
-    try {
-      await proxyInference(this.#ctx, route, { headers: req.headers, body }, res);
-    } catch (error) {
-      // A bug, not a refusal: log it whole; the caller gets a safe 500 (or a closed stream).
-      const requestId = uuidv7();
-      this.#ctx.logger.error(
-        { requestId, route: route.name, error: String(error) },
-        'inference handler failed',
-      );
-      if (res.headersSent) res.destroy();
-      else {
-        const text = JSON.stringify(errorBody(toGatewayError(error), requestId));
-        res.writeHead(500, { 'content-type': 'application/json' }).end(text);
-      }
-    }
+    await serveInference(this.#ctx, route, { headers: req.headers, body }, res, () => uuidv7());
   }
 }
 
@@ -115,10 +132,8 @@ export class InferenceDoor {
  * or as it arrives) and with 400 when it breaks off or disagrees with its Content-Length.
  */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const tooLarge = () =>
-    new GatewayError('payload_too_large', 'The request body is larger than this gateway accepts.');
   const declared = Number(req.headers['content-length']);
-  if (declared > limit) return Promise.reject(tooLarge());
+  if (declared > limit) return Promise.reject(bodyTooLarge());
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let received = 0;
@@ -131,7 +146,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       received += chunk.length;
       if (received > limit) {
         stop();
-        reject(tooLarge());
+        reject(bodyTooLarge());
         return;
       }
       chunks.push(chunk);
@@ -139,7 +154,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     const onEnd = () => {
       stop();
       if (!Number.isNaN(declared) && received !== declared) {
-        reject(new GatewayError('invalid_request', 'The request body is empty or its length is wrong.'));
+        reject(bodyLengthWrong());
         return;
       }
       // A copy, never a view into the socket's read buffer, which the body would keep alive.

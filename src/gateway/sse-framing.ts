@@ -48,6 +48,18 @@ export function nextEventEnd(bytes: Buffer, from: number, carriageReturns = true
   return end;
 }
 
+/** Where the event holding byte `at` starts: just past the last event boundary before it. */
+export function eventStartBefore(bytes: Buffer, at: number, carriageReturns: boolean): number {
+  let start = 0;
+  for (const pair of carriageReturns ? TERMINATOR_PAIRS : (['\n\n'] as const)) {
+    const from = at - pair.length;
+    // (A negative offset would count from the end of the buffer.)
+    const found = from < 0 ? -1 : bytes.lastIndexOf(pair, from);
+    if (found !== -1 && found + pair.length > start) start = found + pair.length;
+  }
+  return start;
+}
+
 /** The `data` of one event's text: its `data:` lines joined by "\n" (SSE rules), or undefined. */
 export function eventData(text: string): string | undefined {
   let data: string | undefined;

@@ -1,5 +1,5 @@
 import type { UsageLike } from '../pricing/index.ts';
-import { eventData, hasCarriageReturn, lastEventEnd, nextEventEnd } from './sse-framing.ts';
+import { eventData, eventStartBefore, hasCarriageReturn, lastEventEnd, nextEventEnd } from './sse-framing.ts';
 
 /** What the side reader learned from a chat stream, for metering. */
 export interface StreamFacts {
@@ -189,20 +189,6 @@ export class StreamRelay {
 
 /** Byte strings that only appear in an event that carries a fact the relay needs. */
 const FACT_MARKERS = ['"usage"', '"error"', '[DONE]', '"finish_reason":"', '"finish_reason": "'] as const;
-
-const TERMINATORS = ['\n\n', '\r\n\r\n', '\n\r\n', '\r\r'] as const;
-
-/** Where the event holding byte `at` starts: just past the last event boundary before it. */
-function eventStartBefore(bytes: Buffer, at: number, carriageReturns: boolean): number {
-  let start = 0;
-  for (const pair of carriageReturns ? TERMINATORS : (['\n\n'] as const)) {
-    const from = at - pair.length;
-    // (A negative offset would count from the end of the buffer.)
-    const found = from < 0 ? -1 : bytes.lastIndexOf(pair, from);
-    if (found !== -1 && found + pair.length > start) start = found + pair.length;
-  }
-  return start;
-}
 
 function parseObject(text: string): Record<string, unknown> | undefined {
   try {
