@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { type ZodType, z } from 'zod';
+import { isJsonObject } from '../shared/json-object.ts';
 import { UsageError } from './flags.ts';
 
 export interface SchemaFile {
@@ -17,16 +18,12 @@ export interface SchemaFile {
   validator: ZodType | undefined;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 export async function readSchemaFile(path: string): Promise<SchemaFile> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    const code = isObject(error) ? String(error.code) : '';
+    const code = isJsonObject(error) ? String(error.code) : '';
     throw new UsageError(
       `--schema: cannot read ${path} (${code === 'ENOENT' ? 'no such file' : code || String(error)}). Example: --schema invoice.schema.json`,
     );
@@ -39,11 +36,11 @@ export async function readSchemaFile(path: string): Promise<SchemaFile> {
       `--schema: ${path} is not valid JSON (${error instanceof Error ? error.message : String(error)}).`,
     );
   }
-  if (!isObject(parsed)) {
+  if (!isJsonObject(parsed)) {
     throw new UsageError(`--schema: ${path} must hold a JSON Schema object such as {"type": "object", …}.`);
   }
   // Also accept OpenAI's wrapper: {"name": …, "strict": …, "schema": {…}}.
-  const wrapped = isObject(parsed.schema) && typeof parsed.name === 'string';
+  const wrapped = isJsonObject(parsed.schema) && typeof parsed.name === 'string';
   const schema = wrapped ? (parsed.schema as Record<string, unknown>) : parsed;
   const rawName = wrapped
     ? String(parsed.name)

@@ -1,4 +1,5 @@
 import type { UsageLike } from '../pricing/index.ts';
+import { parseJsonObjectText } from '../shared/json-object.ts';
 import { eventData, eventStartBefore, hasCarriageReturn, lastEventEnd, nextEventEnd } from './sse-framing.ts';
 
 /** What the side reader learned from a chat stream, for metering. */
@@ -167,7 +168,7 @@ export class StreamRelay {
     const interesting =
       first || data.includes('"usage"') || data.includes('"error"') || /"finish_reason":\s*"/.test(data);
     if (!interesting) return undefined;
-    const chunk = parseObject(data);
+    const chunk = parseJsonObjectText(data);
     if (!chunk) return undefined;
     facts.id ??= stringOf(chunk.id);
     facts.model ??= stringOf(chunk.model);
@@ -189,17 +190,6 @@ export class StreamRelay {
 
 /** Byte strings that only appear in an event that carries a fact the relay needs. */
 const FACT_MARKERS = ['"usage"', '"error"', '[DONE]', '"finish_reason":"', '"finish_reason": "'] as const;
-
-function parseObject(text: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 function stringOf(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;

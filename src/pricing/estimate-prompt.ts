@@ -8,6 +8,7 @@
  * Images, files, audio and video parts count a fixed allowance each (their bytes are not text).
  */
 import { Buffer } from 'node:buffer';
+import { isJsonObject } from '../shared/json-object.ts';
 
 /** The parts of a chat request (§3) the estimate reads; any richer request type fits. */
 export interface ChatRequestLike {
@@ -60,10 +61,6 @@ export interface PromptTally {
   readonly videos: number;
 }
 
-function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function json(value: unknown): string {
   return JSON.stringify(value) ?? '';
 }
@@ -73,7 +70,7 @@ export function tallyPrompt(request: ChatRequestLike): PromptTally {
   const tally = { messages: 0, tools: 0, images: 0, files: 0, audio: 0, videos: 0 };
   const addPart = (part: unknown): void => {
     if (typeof part === 'string') return void texts.push(part);
-    if (!isRecord(part)) return;
+    if (!isJsonObject(part)) return;
     switch (part.type) {
       case 'text':
         texts.push(typeof part.text === 'string' ? part.text : json(part.text));
@@ -97,7 +94,7 @@ export function tallyPrompt(request: ChatRequestLike): PromptTally {
   };
   for (const message of request.messages ?? []) {
     tally.messages += 1;
-    if (!isRecord(message)) {
+    if (!isJsonObject(message)) {
       texts.push(json(message));
       continue;
     }
@@ -172,20 +169,20 @@ export function webSearchAllowance(request: ChatRequestLike): number {
   let searches = 0;
   let webPlugin = false;
   for (const plugin of request.plugins ?? []) {
-    if (!isRecord(plugin) || plugin.id !== 'web' || plugin.enabled === false) continue;
+    if (!isJsonObject(plugin) || plugin.id !== 'web' || plugin.enabled === false) continue;
     webPlugin = true;
     searches += typeof plugin.max_uses === 'number' && plugin.max_uses > 0 ? Math.ceil(plugin.max_uses) : 1;
   }
   if (!webPlugin && typeof request.model === 'string' && request.model.endsWith(':online')) searches += 1;
   for (const tool of request.tools ?? []) {
-    if (!isRecord(tool) || typeof tool.type !== 'string') continue;
+    if (!isJsonObject(tool) || typeof tool.type !== 'string') continue;
     if (tool.type === 'openrouter:web_search' || tool.type.startsWith('web_search')) {
-      const parameters = isRecord(tool.parameters) ? tool.parameters : {};
+      const parameters = isJsonObject(tool.parameters) ? tool.parameters : {};
       const maxUses = tool.max_uses ?? parameters.max_uses;
       searches += typeof maxUses === 'number' && maxUses > 0 ? Math.ceil(maxUses) : 5;
     }
   }
-  if (isRecord(request.web_search_options) && searches === 0) searches += 1;
+  if (isJsonObject(request.web_search_options) && searches === 0) searches += 1;
   return searches;
 }
 

@@ -1,4 +1,5 @@
 import { type Dispatcher, request } from 'undici';
+import { parseJsonObjectText } from '../../src/shared/json-object.ts';
 
 /**
  * One chat call through a gateway, as a client sees it: answered only when the whole response
@@ -61,7 +62,7 @@ export async function chatCall(
     requestId = typeof header === 'string' ? header : null;
     const text = await response.body.text();
     if (options.stream && status === 200) return { ...streamFacts(text), status, requestId, failure: null };
-    const body = parseObject(text);
+    const body = parseJsonObjectText(text);
     const error = body?.error as { code?: unknown } | undefined;
     return {
       answered: body !== undefined,
@@ -95,7 +96,7 @@ function streamFacts(text: string): Omit<ChatCallResult, 'status' | 'requestId' 
       done = true;
       continue;
     }
-    const chunk = parseObject(data);
+    const chunk = parseJsonObjectText(data);
     if (!chunk) continue;
     if (generationId === null && typeof chunk.id === 'string' && chunk.id.startsWith('gen-'))
       generationId = chunk.id;
@@ -103,17 +104,6 @@ function streamFacts(text: string): Omit<ChatCallResult, 'status' | 'requestId' 
     if (error) errorCode = typeof error.code === 'string' ? error.code : String(error.code);
   }
   return { answered: done || errorCode !== null, generationId, errorCode };
-}
-
-function parseObject(text: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 export interface LoadOptions {

@@ -10,6 +10,7 @@ import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { ChatRequest } from '../../library/index.ts';
+import { isJsonObject } from '../../shared/json-object.ts';
 import { UsageError } from '../flags.ts';
 
 export type BatchId = string | number;
@@ -27,10 +28,6 @@ export interface BatchItem {
 
 export function idKey(id: BatchId): string {
   return JSON.stringify(id);
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 const SHAPE = 'each line must be a JSON string (the prompt), {"prompt": "…"} or {"messages": [...]}';
@@ -54,7 +51,7 @@ export function parseBatchLine(text: string, line: number, where: string): Batch
       fromPrompt: true,
     };
   }
-  if (!isObject(value)) throw new UsageError(`${where}:${line}: ${SHAPE}.`);
+  if (!isJsonObject(value)) throw new UsageError(`${where}:${line}: ${SHAPE}.`);
   const { id: rawId, prompt, ...rest } = value;
   let id: BatchId = line;
   if (rawId !== undefined) {
@@ -84,7 +81,7 @@ export function parseBatchLine(text: string, line: number, where: string): Batch
       fromPrompt: true,
     };
   }
-  if (!Array.isArray(rest.messages) || rest.messages.length === 0 || !rest.messages.every(isObject)) {
+  if (!Array.isArray(rest.messages) || rest.messages.length === 0 || !rest.messages.every(isJsonObject)) {
     throw new UsageError(
       `${where}:${line}: "messages" must be a non-empty array of message objects; ${SHAPE}.`,
     );
@@ -100,7 +97,7 @@ export async function readBatchInput(path: string): Promise<BatchItem[]> {
     // Opened first so a missing file is a clear error here, not a stream error mid-iteration.
     input = path === '-' ? process.stdin : (await open(path, 'r')).createReadStream({ encoding: 'utf8' });
   } catch (error) {
-    const code = isObject(error) ? String(error.code) : '';
+    const code = isJsonObject(error) ? String(error.code) : '';
     throw new UsageError(
       `cannot read ${where}: ${code === 'ENOENT' ? 'no such file' : code || String(error)}.`,
     );
