@@ -34,7 +34,7 @@ import { getBodies, getRequest, getRequestByGenerationId } from './request-reads
 import { GroupCommitWriter } from './write/group-commit-writer.ts';
 import { completionValues, optionalText, pendingRowValues, rowIdentity } from './write/row-values.ts';
 import { Spool } from './write/spool.ts';
-import type { WriteOp } from './write/write-ops.ts';
+import type { BegunAttribution, WriteOp } from './write/write-ops.ts';
 
 export interface LedgerSettings {
   clock: Clock;
@@ -56,6 +56,12 @@ export interface LedgerSettings {
 }
 
 const DAY_MS = 86_400_000;
+/**
+ * Rows begun here and not yet completed whose attribution is kept for their completion. A caller
+ * that never completes must not grow it without end: past this, the oldest is forgotten (its
+ * completion then reads the row back, as after a restart).
+ */
+const MAX_CARRIED_ATTRIBUTIONS = 65_536;
 
 export class LedgerImpl implements Ledger {
   readonly dialect: Ledger['dialect'];
@@ -68,6 +74,7 @@ export class LedgerImpl implements Ledger {
   readonly #settings: LedgerSettings;
   readonly #writer: GroupCommitWriter;
   readonly #heartbeat = new Heartbeat(() => this.#maintain());
+  readonly #begunHere = new Map<string, BegunAttribution>();
   #closed = false;
 
   constructor(backend: StoreBackend, settings: LedgerSettings) {
@@ -120,6 +127,7 @@ export class LedgerImpl implements Ledger {
         `A ledger row with id ${JSON.stringify(id)} already exists.`,
       );
     }
+    this.#carryAttribution(id, row);
     return { id, createdAt, spooled: result.spooled };
   }
 
@@ -131,8 +139,21 @@ export class LedgerImpl implements Ledger {
     });
     if (flags.length > 0)
       this.#settings.logger.warn({ id, tokenCheck: flags }, 'ledger: token counts contradict');
-    const result = await this.#writer.enqueue({ kind: 'complete', id, values });
+    const begun = this.#begunHere.get(id);
+    if (begun !== undefined) this.#begunHere.delete(id);
+    const result = await this.#writer.enqueue(
+      begun === undefined ? { kind: 'complete', id, values } : { kind: 'complete', id, values, begun },
+    );
     return { applied: result.applied, spooled: result.spooled, tokenCheck: flags };
+  }
+
+  #carryAttribution(id: string, row: BegunAttribution): void {
+    const carried = this.#begunHere;
+    if (carried.size >= MAX_CARRIED_ATTRIBUTIONS) {
+      const oldest = carried.keys().next();
+      if (!oldest.done) carried.delete(oldest.value);
+    }
+    carried.set(id, row);
   }
 
   async attachGenerationId(id: string, generationId: string): Promise<void> {

@@ -204,6 +204,37 @@ for (const dialect of DIALECTS) {
       expect((await ledger.reports.spend()).rows[0]?.requests).toBe(1);
     });
 
+    it('rolls a completion up alike whether this ledger began its row or must read it back', async () => {
+      const url = await dbs.url();
+      const began = await dbs.open({ url });
+      // A second ledger on the same database: it began nothing, so it reads each row's attribution.
+      const other = await dbs.open({ url });
+      const attribution = { module: 'm', userId: 'u', keyId: 'k', modelRequested: 'a/b' };
+      const carried = await began.begin({ ...attribution, estimatedCost: 500n });
+      const readBack = await began.begin({ ...attribution, estimatedCost: 700n });
+      const reEstimated = await began.begin({ ...attribution, estimatedCost: 900n });
+      expect((await began.complete(carried.id, { ...OK, cost: 10n })).applied).toBe(true);
+      expect((await other.complete(readBack.id, { ...OK, cost: 20n })).applied).toBe(true);
+      // An estimate in the completion replaces the row's, in the row and in the rollup.
+      expect((await began.complete(reEstimated.id, { ...OK, cost: 40n, estimatedCost: 300n })).applied).toBe(
+        true,
+      );
+      // A repeat through the ledger that began it changes nothing (the row is no longer pending).
+      expect((await began.complete(carried.id, { ...OK, cost: 80n })).applied).toBe(false);
+      const connection = await secondConnection(dialect, url);
+      const cells = await connection.query(
+        `select module, user_id, key_id, model, request_count, cost_sum, estimated_cost_sum from rollup_daily`,
+      );
+      const rows = await connection.query(
+        'select count(*) as n, sum(cost) as cost, sum(estimated_cost) as estimated from requests',
+      );
+      await connection.close();
+      expect(cells.map((cell) => Object.values(cell).map(String))).toEqual([
+        ['m', 'u', 'k', 'a/b', '3', '70', '1500'],
+      ]);
+      expect(Object.values(rows[0] ?? {}).map(String)).toEqual(['3', '70', '1500']);
+    });
+
     it('turns pending rows of a dead instance into interrupted at start-up, counted once', async () => {
       const url = await dbs.url();
       const clock = manualClock();

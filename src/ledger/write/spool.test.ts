@@ -48,6 +48,16 @@ describe('spool', () => {
     const line = serializeOp(complete);
     expect(line).not.toContain('\n');
     expect(parseOp(line)).toEqual(complete);
+    // The attribution a completion carries from its begin is not stored: a replay reads the row.
+    const begun = {
+      created_at: 1,
+      module: 'm',
+      user_id: null,
+      key_id: null,
+      model_requested: 'a/b',
+      estimated_cost: 5n,
+    };
+    expect(serializeOp({ ...complete, begun } as WriteOp)).toBe(line);
   });
 
   it('appends, reads, skips a torn last line, lists orphans and clears', async () => {

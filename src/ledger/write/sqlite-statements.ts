@@ -101,7 +101,12 @@ const insertPendingSql = (mask: number) => {
 const completePendingSql = (mask: number) =>
   `update requests set ${masked(COMPLETION_COLUMNS, mask)
     .map((name) => `${name} = ?`)
-    .join(', ')} where id = ? and status = 'pending' returning ${ATTRIBUTION_COLUMNS.map(q).join(', ')}`;
+    .join(', ')} where id = ? and status = 'pending'`;
+
+// For a row whose attribution the completion does not carry. SQLite buffers RETURNING rows in a
+// temporary table before handing them out, which costs as much as the update itself.
+const completePendingReturningSql = (mask: number) =>
+  `${completePendingSql(mask)} returning ${ATTRIBUTION_COLUMNS.map(q).join(', ')}`;
 
 // An interrupted row was completed by the sweep: every column is set, NULLs included, except the
 // generation id and estimate, which stay when the completion has none. Rare: one constant text.
@@ -142,6 +147,7 @@ export function sqliteWriteStatements(database: BetterSqlite3.Database): SqliteW
   const rollback = database.prepare('rollback');
   const insertPending = statementPerMask(database, insertPendingSql);
   const completePending = statementPerMask(database, completePendingSql);
+  const completePendingReturning = statementPerMask(database, completePendingReturningSql);
   // Prepared on first use: the tables they name may not exist before the migrations have run.
   let rare:
     | {
@@ -179,7 +185,21 @@ export function sqliteWriteStatements(database: BetterSqlite3.Database): SqliteW
     completePending(op) {
       const { mask, values } = nonNullValues(COMPLETION_COLUMNS, op.values);
       values.push(op.id);
-      return completePending(mask).get(values) as CompletedAttribution | undefined;
+      const begun = op.begun;
+      if (begun === undefined)
+        return completePendingReturning(mask).get(values) as CompletedAttribution | undefined;
+      if (completePending(mask).run(values).changes === 0) return undefined;
+      // What RETURNING would have read: the begun attribution, and the estimate the completion
+      // set, if any (a NULL there keeps the row's).
+      return {
+        id: op.id,
+        created_at: begun.created_at,
+        module: begun.module,
+        user_id: begun.user_id,
+        key_id: begun.key_id,
+        model_requested: begun.model_requested,
+        estimated_cost: op.values.estimated_cost ?? begun.estimated_cost,
+      };
     },
     completeInterrupted(op) {
       const statements = rareStatements();
