@@ -47,7 +47,9 @@ function beginRequest(index: number): BeginRequest {
 function outcome(): RequestOutcome {
   return {
     status: 'ok',
-    generationId: `gen-${randomBytes(9).toString('base64url')}`,
+    // OpenRouter's observed form, `gen-<unix seconds>-<20 alnum>`: new ids sort after older ones,
+    // as in production, so the unique index takes them near its end, not at random places.
+    generationId: `gen-${Math.floor(Date.now() / 1000)}-${randomBytes(10).toString('hex')}`,
     model: 'openai/gpt-4o-mini',
     provider: 'OpenAI',
     finishReason: 'stop',
