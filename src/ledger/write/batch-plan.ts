@@ -4,7 +4,9 @@ import type { AttachGenerationOp, BeginOp, BodiesOp, CompleteOp, WriteOp } from 
  * A batch of write ops grouped by kind, in the order one transaction applies them: new pending
  * rows first (a completion's begin is always in the same or an earlier batch), then generation
  * ids, completions, bodies. Only the first begin and the first completion of an id count; a
- * repeat in the same batch is answered "not applied", like a replay.
+ * repeat in the same batch is answered "not applied", like a replay. A generation id attached to
+ * a row whose completion, in the same batch, carries one is left out (answered "not applied"):
+ * the completion writes it anyway, and a short stream's attach and completion often meet so.
  */
 export interface BatchPlan {
   begins: Map<string, BeginOp>;
@@ -22,6 +24,11 @@ export function planBatch(ops: readonly WriteOp[]): BatchPlan {
       if (!plan.completes.has(op.id)) plan.completes.set(op.id, op);
     } else if (op.kind === 'attach') plan.attaches.push(op);
     else plan.bodies.push(op);
+  }
+  if (plan.attaches.length > 0 && plan.completes.size > 0) {
+    plan.attaches = plan.attaches.filter(
+      (attach) => (plan.completes.get(attach.id)?.values.generation_id ?? null) === null,
+    );
   }
   return plan;
 }
