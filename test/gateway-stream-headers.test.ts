@@ -43,7 +43,7 @@ afterAll(async () => {
 });
 
 describe('a stream whose first event is slow', () => {
-  it('gets its headers at once and its events when they come', async () => {
+  it('gets its headers at once and its events when they come; the row has its generation id meanwhile', async () => {
     const started = Date.now();
     const response = await fetch(`${t.gateway.url}/v1/chat/completions`, {
       method: 'POST',
@@ -57,6 +57,11 @@ describe('a stream whose first event is slow', () => {
     const headersAfter = Date.now() - started;
     expect(response.status).toBe(200);
     expect(headersAfter).toBeLessThan(FIRST_EVENT_AFTER_MS / 2);
+    // Still waiting for the first event: the pending row already knows the generation, so a crash
+    // now would leave an interrupted row that reconciliation can re-cost.
+    const requestId = response.headers.get('x-tollgate-request-id') ?? '';
+    const midStream = await t.gateway.context.ledger.getRequest(requestId);
+    expect(midStream).toMatchObject({ status: 'pending', generationId: 'gen-late-1' });
     const text = await response.text();
     expect(Date.now() - started).toBeGreaterThanOrEqual(FIRST_EVENT_AFTER_MS - 20);
     expect(text).toContain('"content":"late"');

@@ -123,6 +123,15 @@ export async function proxyInference(
   if (ctx.storeBodies) keepBodies(ctx, call.id, upstreamBytes, answer);
 }
 
+/** Not awaited: the stream must not wait for it, and a failure only costs crash recovery its id. */
+function attachGenerationId(ctx: GatewayContext, id: string, generationId: string): void {
+  ctx.ledger
+    .attachGenerationId(id, generationId)
+    .catch((error: unknown) =>
+      ctx.logger.warn({ requestId: id, error: String(error) }, 'generation id not attached'),
+    );
+}
+
 /** Opt-in body storage: after the answer, apart from the narrow row, never delaying the caller. */
 function keepBodies(
   ctx: GatewayContext,
@@ -156,20 +165,16 @@ async function relayStream(
   // in one packet): one write instead of two. Otherwise they go at the end of this turn of the
   // event loop, so a caller waiting on a slow first token still gets its 200 at once.
   // (`res.headersSent` cannot tell: it is true from writeHead on, sent or not.)
+  // The generation id is known before the first token: written to the row, it lets an interrupted
+  // row be re-costed from GET /generation if this process dies mid-stream. It is written at the
+  // end of this turn too, so its commit never delays the first chunk, and not at all when the
+  // stream has already ended by then (short streams often do): the completion carries the id.
   let bodyStarted = false;
-  const headersOut = setImmediate(() => {
-    if (!bodyStarted && !res.destroyed) res.flushHeaders();
-  });
-  // Known before the first token: if this process dies mid-stream, the interrupted row can still
-  // be re-costed from GET /generation. Not awaited: the stream must not wait for it.
   const announcedId = opened.headers['x-generation-id'];
-  if (announcedId) {
-    ctx.ledger
-      .attachGenerationId(call.id, announcedId)
-      .catch((error: unknown) =>
-        ctx.logger.warn({ requestId: call.id, error: String(error) }, 'generation id not attached'),
-      );
-  }
+  const endOfTurn = setImmediate(() => {
+    if (!bodyStarted && !res.destroyed) res.flushHeaders();
+    if (announcedId) attachGenerationId(ctx, call.id, announcedId);
+  });
   const relay = new StreamRelay((chunk, error) => cleanErrorEvent(ctx, call.id, chunk, error));
   const kept: Buffer[] | undefined = ctx.storeBodies ? [] : undefined;
   let firstChunkAt: number | undefined;
@@ -182,7 +187,7 @@ async function relayStream(
     }
     return out;
   });
-  clearImmediate(headersOut);
+  clearImmediate(endOfTurn);
   const held = relay.drain();
   const facts = relay.facts;
   const cancelled = callerGone.aborted;
