@@ -129,7 +129,9 @@ export class StreamRelay {
   /**
    * The events worth decoding, as sorted [start, stop) byte ranges: the stream's first data event
    * (id, model, provider) and every event holding a marker of a fact — usage, an error, a finish
-   * reason, [DONE]. Each marker is found with one byte search over the whole run of events.
+   * reason, [DONE]. One regular-expression pass over a latin1 view of the bytes finds them all:
+   * latin1 maps each byte to one character, so a match's index is its byte offset (one pass
+   * measured about twice as fast as a byte search per marker).
    */
   #spansToRead(complete: Buffer, carriageReturns: boolean): Array<[number, number]> {
     const starts = new Map<number, number>();
@@ -143,15 +145,16 @@ export class StreamRelay {
         start = stop;
       }
     }
-    for (const marker of FACT_MARKERS) {
-      let at = complete.indexOf(marker);
-      while (at !== -1) {
-        const start = eventStartBefore(complete, at, carriageReturns);
-        const end = nextEventEnd(complete, at, carriageReturns);
-        const stop = end === -1 ? complete.length : end;
-        starts.set(start, stop);
-        at = stop < complete.length ? complete.indexOf(marker, stop) : -1;
-      }
+    const text = complete.toString('latin1');
+    FACT_MARKERS.lastIndex = 0;
+    for (let match = FACT_MARKERS.exec(text); match !== null; match = FACT_MARKERS.exec(text)) {
+      const at = match.index;
+      const start = eventStartBefore(complete, at, carriageReturns);
+      const end = nextEventEnd(complete, at, carriageReturns);
+      const stop = end === -1 ? complete.length : end;
+      starts.set(start, stop);
+      // The rest of this event needs no second look.
+      FACT_MARKERS.lastIndex = stop;
     }
     return [...starts].sort((a, b) => a[0] - b[0]);
   }
@@ -188,8 +191,11 @@ export class StreamRelay {
   }
 }
 
-/** Byte strings that only appear in an event that carries a fact the relay needs. */
-const FACT_MARKERS = ['"usage"', '"error"', '[DONE]', '"finish_reason":"', '"finish_reason": "'] as const;
+/**
+ * What only appears in an event that carries a fact the relay needs: usage, an error, [DONE], a
+ * finish reason that is not null. Shared and stateful (`g`): reset before each use.
+ */
+const FACT_MARKERS = /"usage"|"error"|\[DONE\]|"finish_reason": ?"/g;
 
 function stringOf(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
