@@ -12,6 +12,32 @@ import {
 
 const user = (content: unknown) => ({ role: 'user', content });
 
+/** The estimate's definition, code point by code point: letters / 3, space runs past one / 4, else ⌈UTF-8 bytes / 2⌉. */
+function definitionalEstimate(text: string): number {
+  let tokens = 0;
+  let letters = 0;
+  let spaces = 0;
+  const flush = () => {
+    tokens += Math.ceil(letters / 3) + (spaces > 1 ? Math.ceil(spaces / 4) : 0);
+    letters = 0;
+    spaces = 0;
+  };
+  for (const char of text) {
+    const code = char.codePointAt(0) ?? 0;
+    const isLetter = (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
+    if (isLetter && spaces === 0) letters += 1;
+    else if (code === 32 && letters === 0) spaces += 1;
+    else {
+      flush();
+      if (isLetter) letters = 1;
+      else if (code === 32) spaces = 1;
+      else tokens += Math.ceil(Buffer.byteLength(char, 'utf8') / 2);
+    }
+  }
+  flush();
+  return tokens;
+}
+
 describe('estimatePromptTokens', () => {
   it('is deterministic and above real token counts for ordinary text', () => {
     // cl100k / o200k counts: 10 for the pangram, 2 for "hello world", 6 for the Russian greeting.
@@ -22,6 +48,37 @@ describe('estimatePromptTokens', () => {
     expect(textTokenEstimate('你好，世界')).toBeGreaterThanOrEqual(5);
     const request: ChatRequestLike = { messages: [user('Summarise: the ledger keeps one row per request.')] };
     expect(estimatePromptTokens(request)).toBe(estimatePromptTokens(request));
+  });
+
+  it('counts exactly as its definition on random text, emoji and lone surrogates included', () => {
+    const pieces = [
+      'a',
+      'Z',
+      'q',
+      ' ',
+      '  ',
+      '\n',
+      '7',
+      ',',
+      'é',
+      'Ж',
+      '日',
+      '😀',
+      '\ud800',
+      '\udc00',
+      '\u00a0',
+    ];
+    let seed = 7;
+    const next = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    for (let round = 0; round < 500; round++) {
+      let text = '';
+      const length = Math.floor(next() * 60);
+      for (let i = 0; i < length; i++) text += pieces[Math.floor(next() * pieces.length)];
+      expect(textTokenEstimate(text), JSON.stringify(text)).toBe(definitionalEstimate(text));
+    }
   });
 
   it('counts every message, content part, tool call, tool definition and the response schema', () => {

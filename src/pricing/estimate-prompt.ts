@@ -131,36 +131,51 @@ function utf8Length(codePoint: number): number {
   return codePoint < 0x80 ? 1 : codePoint < 0x800 ? 2 : codePoint < 0x10000 ? 3 : 4;
 }
 
-/** The 'typical' per-character-class count of one text (see the module comment). */
+/**
+ * The 'typical' per-character-class count of one text (see the module comment). It runs on every
+ * call's whole prompt before it is sent, so it walks UTF-16 code units by index (a surrogate pair
+ * is one code point of four UTF-8 bytes) instead of iterating code points as strings, which took
+ * twice as long (about 1 ms per 50 KB prompt on this machine).
+ */
 export function textTokenEstimate(text: string): number {
   let tokens = 0;
   let letters = 0;
   let spaces = 0;
-  const flushLetters = () => {
-    tokens += Math.ceil(letters / 3);
-    letters = 0;
-  };
-  const flushSpaces = () => {
-    if (spaces > 1) tokens += Math.ceil(spaces / 4); // one space joins the next word
-    spaces = 0;
-  };
-  for (const char of text) {
-    const code = char.codePointAt(0) ?? 0;
+  const length = text.length;
+  for (let index = 0; index < length; index++) {
+    const code = text.charCodeAt(index);
     if ((code >= 65 && code <= 90) || (code >= 97 && code <= 122)) {
-      flushSpaces();
+      if (spaces > 1) tokens += Math.ceil(spaces / 4); // one space joins the next word
+      spaces = 0;
       letters += 1;
       continue;
     }
-    flushLetters();
+    if (letters > 0) {
+      tokens += Math.ceil(letters / 3);
+      letters = 0;
+    }
     if (code === 32) {
       spaces += 1;
       continue;
     }
-    flushSpaces();
-    tokens += code < 0x80 ? 1 : Math.ceil(utf8Length(code) / 2);
+    if (spaces > 1) tokens += Math.ceil(spaces / 4);
+    spaces = 0;
+    if (code < 0x80) {
+      tokens += 1;
+      continue;
+    }
+    if (code >= 0xd800 && code <= 0xdbff && index + 1 < length) {
+      const next = text.charCodeAt(index + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        index += 1;
+        tokens += 2; // four UTF-8 bytes
+        continue;
+      }
+    }
+    tokens += Math.ceil(utf8Length(code) / 2);
   }
-  flushLetters();
-  flushSpaces();
+  tokens += Math.ceil(letters / 3);
+  if (spaces > 1) tokens += Math.ceil(spaces / 4);
   return tokens;
 }
 
