@@ -1,12 +1,13 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
-import { type Dispatcher, Pool, request } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { Clock } from '../shared/clock.ts';
 import { AbortError, ConnectionError, TimeoutError } from './client-errors.ts';
 import { isOpenRouterError } from './error-guards.ts';
 import { linkedAbort } from './linked-abort.ts';
 import { redactSecrets } from './redact.ts';
 import { startTimer } from './timers.ts';
+import { dispatchRequest, Pool } from './undici-parts.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type QueryValue = string | number | boolean | null | undefined;
@@ -116,8 +117,9 @@ export function createOpenRouterTransport(options: TransportOptions): OpenRouter
           )
         : undefined;
     try {
-      const response = await request(url, {
-        dispatcher: dispatcherFor(url.origin),
+      const response = await dispatchRequest(dispatcherFor(url.origin), {
+        origin: url.origin,
+        path: url.search ? `${url.pathname}${url.search}` : url.pathname,
         method: req.method,
         headers,
         body: req.body ?? null,
