@@ -1,11 +1,13 @@
 import { CompiledQuery, type Kysely } from 'kysely';
 import { COARSE_ROLLUP_DIMENSIONS, coarseEntries } from '../rollup/coarse-rollup.ts';
-import { ROLLUP_COUNTERS, ROLLUP_DIMENSIONS } from '../rollup/rollup-delta.ts';
+import { ROLLUP_DIMENSIONS } from '../rollup/rollup-delta.ts';
 import type { Database } from '../schema/database.ts';
 import {
   ATTRIBUTION_COLUMNS,
+  addToRollupCell,
   type BulkStatements,
   type CompletedAttribution,
+  columnNames,
   quoteIdentifier as q,
 } from './bulk-statements.ts';
 import {
@@ -28,15 +30,11 @@ function unnest(columns: ReadonlyArray<ColumnSpec<string>>): string {
   return `unnest(${columns.map(([, type], index) => `$${index + 1}::${type}[]`).join(', ')})`;
 }
 
-function names(columns: ReadonlyArray<ColumnSpec<string>>, prefix = ''): string {
-  return columns.map(([name]) => `${prefix}${q(name)}`).join(', ');
-}
-
 function arrays<T extends object>(columns: ReadonlyArray<ColumnSpec<string>>, rows: readonly T[]): unknown[] {
   return columns.map(([name]) => rows.map((row) => (row as Record<string, unknown>)[name] ?? null));
 }
 
-const INSERT_PENDING_SQL = `insert into requests (${names(PENDING_COLUMNS)})
+const INSERT_PENDING_SQL = `insert into requests (${columnNames(PENDING_COLUMNS)})
 select * from ${unnest(PENDING_COLUMNS)} on conflict do nothing returning id`;
 
 /**
@@ -44,8 +42,8 @@ select * from ${unnest(PENDING_COLUMNS)} on conflict do nothing returning id`;
  * an absent key, money goes as exact JSON digits, and building the text costs a fraction of
  * escaping one array literal per column.
  */
-const INSERT_FINISHED_SQL = `insert into requests (${names(FINISHED_COLUMNS)})
-select ${names(FINISHED_COLUMNS)} from jsonb_to_recordset($1::jsonb) as r(${FINISHED_COLUMNS.map(
+const INSERT_FINISHED_SQL = `insert into requests (${columnNames(FINISHED_COLUMNS)})
+select ${columnNames(FINISHED_COLUMNS)} from jsonb_to_recordset($1::jsonb) as r(${FINISHED_COLUMNS.map(
   ([name, type]) => `${q(name)} ${type}`,
 ).join(', ')})
 on conflict do nothing returning id`;
@@ -70,7 +68,7 @@ function recordsJson(rows: ReadonlyArray<Record<string, unknown>>): string {
 
 const COMPLETE_COLUMNS: ReadonlyArray<ColumnSpec<string>> = [['id', 'text'], ...COMPLETION_COLUMNS];
 
-const COMPLETE_SQL = `with v as (select * from ${unnest(COMPLETE_COLUMNS)} as v(${names(COMPLETE_COLUMNS)}))
+const COMPLETE_SQL = `with v as (select * from ${unnest(COMPLETE_COLUMNS)} as v(${columnNames(COMPLETE_COLUMNS)}))
 update requests set ${COMPLETION_COLUMNS.map(([name]) =>
   KEEP_WHEN_NULL.has(name)
     ? `${q(name)} = coalesce(v.${q(name)}, requests.${q(name)})`
@@ -87,11 +85,9 @@ function rollupUpsert(
 ): string {
   const first = options.firstParameter ?? 1;
   const sources = columns.map(([, type], index) => `$${first + index}::${type}[]`).join(', ');
-  return `insert into ${table} (${names(columns)})
+  return `insert into ${table} (${columnNames(columns)})
 select * from unnest(${sources})${options.where ? ` where ${options.where}` : ''}
-on conflict (${dimensions.map(q).join(', ')}) do update set ${ROLLUP_COUNTERS.map(
-    (name) => `${q(name)} = ${table}.${q(name)} + excluded.${q(name)}`,
-  ).join(', ')}`;
+${addToRollupCell(table, dimensions)}`;
 }
 
 const FINE_ROLLUP_SQL = rollupUpsert('rollup_daily', ROLLUP_COLUMNS, ROLLUP_DIMENSIONS);

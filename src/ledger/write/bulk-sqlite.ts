@@ -1,19 +1,15 @@
 import type { SqliteDatabase } from 'kysely';
 import { coarseEntries } from '../rollup/coarse-rollup.ts';
-import { type BulkStatements, quoteIdentifier as q } from './bulk-statements.ts';
+import { type BulkStatements, columnNames, placeholders } from './bulk-statements.ts';
 import { type ColumnSpec, FINISHED_COLUMNS, sparseTable } from './request-columns.ts';
 import type { SqliteWriteStatements } from './sqlite-statements.ts';
-
-function placeholders(count: number): string {
-  return Array.from({ length: count }, () => '?').join(', ');
-}
 
 /** Rows per INSERT on the import path; full chunks reuse one cached statement per column set. */
 const FINISHED_CHUNK = 100;
 
 function insertFinishedSql(columns: ReadonlyArray<ColumnSpec<string>>, rows: number): string {
   const row = `(${placeholders(columns.length)})`;
-  return `insert into requests (${columns.map(([name]) => q(name)).join(', ')}) values ${Array.from(
+  return `insert into requests (${columnNames(columns)}) values ${Array.from(
     { length: rows },
     () => row,
   ).join(', ')} on conflict do nothing returning id`;

@@ -1,9 +1,9 @@
 import type { Kysely } from 'kysely';
 import { toBigint, toNumber } from '../db-values.ts';
-import type { RollupEntry, RollupFacts } from '../rollup/rollup-delta.ts';
+import { ROLLUP_COUNTERS, type RollupEntry, type RollupFacts } from '../rollup/rollup-delta.ts';
 import type { DbInteger } from '../schema/column-types.ts';
 import type { Database } from '../schema/database.ts';
-import type { FinishedRowValues } from './request-columns.ts';
+import type { ColumnSpec, FinishedRowValues } from './request-columns.ts';
 import type { CompletionValues } from './write-ops.ts';
 
 /**
@@ -74,4 +74,22 @@ export function finishedFacts(row: FinishedRowValues): RollupFacts {
 
 export function quoteIdentifier(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** The quoted names of `columns`, comma-separated (each prefixed, e.g. with a table alias). */
+export function columnNames(columns: ReadonlyArray<ColumnSpec<string>>, prefix = ''): string {
+  return columns.map(([name]) => `${prefix}${quoteIdentifier(name)}`).join(', ');
+}
+
+/** `count` SQLite positional parameters: `?, ?, …`. */
+export function placeholders(count: number): string {
+  return Array.from({ length: count }, () => '?').join(', ');
+}
+
+/** The end of a rollup upsert, in both dialects: a cell that exists adds the new counters to its own. */
+export function addToRollupCell(table: string, dimensions: readonly string[]): string {
+  return `on conflict (${dimensions.map(quoteIdentifier).join(', ')}) do update set ${ROLLUP_COUNTERS.map(
+    (name) =>
+      `${quoteIdentifier(name)} = ${table}.${quoteIdentifier(name)} + excluded.${quoteIdentifier(name)}`,
+  ).join(', ')}`;
 }

@@ -1,8 +1,15 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { COARSE_ROLLUP_DIMENSIONS, type CoarseRollupEntry } from '../rollup/coarse-rollup.ts';
-import { ROLLUP_COUNTERS, ROLLUP_DIMENSIONS, type RollupEntry } from '../rollup/rollup-delta.ts';
+import { ROLLUP_DIMENSIONS, type RollupEntry } from '../rollup/rollup-delta.ts';
 import { FACT_COLUMNS, type FactsRow } from '../rollup/rollup-store.ts';
-import { ATTRIBUTION_COLUMNS, type CompletedAttribution, quoteIdentifier as q } from './bulk-statements.ts';
+import {
+  ATTRIBUTION_COLUMNS,
+  addToRollupCell,
+  type CompletedAttribution,
+  columnNames,
+  placeholders,
+  quoteIdentifier as q,
+} from './bulk-statements.ts';
 import {
   COARSE_ROLLUP_COLUMNS,
   COMPLETION_COLUMNS,
@@ -38,14 +45,6 @@ export interface SqliteWriteStatements {
   upsertBodies(op: BodiesOp): void;
   /** Adds counters to their cells in the daily rollup and then in the coarse one. */
   upsertRollup(fine: readonly RollupEntry[], coarse: readonly CoarseRollupEntry[]): void;
-}
-
-function placeholders(count: number): string {
-  return Array.from({ length: count }, () => '?').join(', ');
-}
-
-function names(columns: ReadonlyArray<ColumnSpec<string>>): string {
-  return columns.map(([name]) => q(name)).join(', ');
 }
 
 function masked(columns: ReadonlyArray<ColumnSpec<string>>, mask: number): string[] {
@@ -128,10 +127,8 @@ function rollupUpsertSql(
   columns: ReadonlyArray<ColumnSpec<string>>,
   dimensions: readonly string[],
 ): string {
-  return `insert into ${table} (${names(columns)}) values (${placeholders(columns.length)})
-on conflict (${dimensions.map(q).join(', ')}) do update set ${ROLLUP_COUNTERS.map(
-    (name) => `${q(name)} = ${table}.${q(name)} + excluded.${q(name)}`,
-  ).join(', ')}`;
+  return `insert into ${table} (${columnNames(columns)}) values (${placeholders(columns.length)})
+${addToRollupCell(table, dimensions)}`;
 }
 
 const FINE_ROLLUP_SQL = rollupUpsertSql('rollup_daily', ROLLUP_COLUMNS, ROLLUP_DIMENSIONS);
