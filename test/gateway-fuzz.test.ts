@@ -92,6 +92,25 @@ describe('the gateway under random input', () => {
     );
   });
 
+  it('refuses tools or plugins that are not arrays with a 400 naming the field (a fuzz counterexample)', async () => {
+    for (const field of ['tools', 'plugins']) {
+      const response = await fetch(`${t.gateway.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          model: 'openai/gpt-4o-mini',
+          messages: [{ role: 'user' }],
+          [field]: false,
+        }),
+      });
+      const text = await response.text();
+      expect(response.status, text).toBe(400);
+      const { error } = JSON.parse(text) as { error: { message: string; code: string } };
+      expect(error.code).toBe('invalid_request');
+      expect(error.message).toContain(`"${field}" must be an array`);
+    }
+  });
+
   it('answers random attribution headers and credentials with a 2xx or a clear 4xx', async () => {
     const headerValue = fc.string({
       unit: fc.constantFrom(...' aZ09-_.,=:/{}"<>&;'.split('')),

@@ -89,4 +89,14 @@ function validateCommon(body: JsonObject): void {
   ) {
     throw new GatewayError('invalid_request', '"models" must be an array of model ids.');
   }
+  // Read by the cost estimate before the call is sent, so checked here (OpenRouter refuses them too).
+  for (const field of ['tools', 'plugins'] as const) {
+    const value = body[field];
+    if (value !== undefined && value !== null && !Array.isArray(value)) {
+      throw new GatewayError(
+        'invalid_request',
+        `"${field}" must be an array (got ${typeof value}); leave it out when there are none.`,
+      );
+    }
+  }
 }
