@@ -97,6 +97,8 @@ export async function startGateway(input: StartGatewayInput): Promise<RunningGat
     clock,
     logger,
     sqlite: { synchronous: config.db.sqliteSync },
+    // Writes acknowledged from the journal where a commit is no more durable (SQLite, NORMAL).
+    journal: true,
     ...input.ledgerOptions,
   });
   const keys = await ledger.keys.list();

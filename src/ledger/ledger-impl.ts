@@ -32,6 +32,7 @@ import { Reconciler, type ReconcilerOptions } from './reconciler.ts';
 import { Reports } from './reports.ts';
 import { getBodies, getRequest, getRequestByGenerationId } from './request-reads.ts';
 import { GroupCommitWriter } from './write/group-commit-writer.ts';
+import { WriteJournal } from './write/journal.ts';
 import { completionValues, optionalText, pendingRowValues, rowIdentity } from './write/row-values.ts';
 import { Spool } from './write/spool.ts';
 import type { BegunAttribution, WriteOp } from './write/write-ops.ts';
@@ -46,6 +47,8 @@ export interface LedgerSettings {
   spoolDir: string | null;
   maxBatch: number;
   batchWindowMs: number;
+  /** Journaled writes, committed this long after (open-ledger.ts); null: off. */
+  journalDelayMs: number | null;
   spoolRetryMs: number;
   heartbeatMs: number;
   staleInstanceMs: number;
@@ -56,6 +59,8 @@ export interface LedgerSettings {
 }
 
 const DAY_MS = 86_400_000;
+/** An op whose caller needs only its durability from the commit: it may be journaled. */
+const always = () => true;
 /**
  * Rows begun here and not yet completed whose attribution is kept for their completion. A caller
  * that never completes must not grow it without end: past this, the oldest is forgotten (its
@@ -75,6 +80,7 @@ export class LedgerImpl implements Ledger {
   readonly #writer: GroupCommitWriter;
   readonly #heartbeat = new Heartbeat(() => this.#maintain());
   readonly #begunHere = new Map<string, BegunAttribution>();
+  readonly #journaling: StoreBackend['journaling'];
   #closed = false;
 
   constructor(backend: StoreBackend, settings: LedgerSettings) {
@@ -86,6 +92,8 @@ export class LedgerImpl implements Ledger {
     this.budgets = new Budgets(backend, settings.clock, { reservationTtlMs: settings.reservationTtlMs });
     this.keys = new GatewayKeys(backend, settings.clock, this.budgets);
     this.reconciliation = createReconcileStore(backend);
+    const journaling = settings.journalDelayMs !== null ? backend.journaling : undefined;
+    this.#journaling = journaling;
     this.#writer = new GroupCommitWriter({
       apply: (ops) => this.#apply(ops),
       isUnavailable: (error) => backend.isUnavailableError(error),
@@ -96,16 +104,25 @@ export class LedgerImpl implements Ledger {
       retryMs: settings.spoolRetryMs,
       // A gathering window asks for batches even at low load.
       commitWhenIdle: backend.cheapCommits && settings.batchWindowMs === 0,
+      journal:
+        journaling && backend.journalDir !== null
+          ? new WriteJournal(backend.journalDir, settings.instance.id)
+          : null,
+      journalDelayMs: settings.journalDelayMs ?? undefined,
     });
+    // Whatever reads the database (reports, budgets, the reconciler…) first commits what the
+    // journal acknowledged: this process always reads its own writes.
+    journaling?.setReadBarrier(() => this.#writer.commitJournaledNow());
   }
 
   async start(): Promise<void> {
     const { instance, clock, spoolDir } = this.#settings;
     await registerInstance(this.#backend.db, instance, clock.now());
-    if (spoolDir !== null) {
+    const dirs = [this.#backend.journalDir, spoolDir].filter((dir): dir is string => dir !== null);
+    if (dirs.length > 0) {
       const { live } = await this.#census();
       await replayOrphanSpools(
-        spoolDir,
+        dirs,
         live,
         async (ops) => this.#apply(ops),
         this.#backend,
@@ -120,7 +137,8 @@ export class LedgerImpl implements Ledger {
     this.#assertOpen();
     const { id, createdAt } = rowIdentity(request, () => this.#settings.clock.now(), uuidv7);
     const row = pendingRowValues(request, { id, createdAt, instanceId: this.instanceId });
-    const result = await this.#writer.enqueue({ kind: 'begin', row });
+    // Journaled only when the id is known to be new: a begin's commit is what tells a reused id.
+    const result = await this.#writer.enqueue({ kind: 'begin', row }, () => this.#isNewId(id));
     if (!result.applied && !result.spooled) {
       throw new LedgerError(
         'ledger_invalid_input',
@@ -141,10 +159,19 @@ export class LedgerImpl implements Ledger {
       this.#settings.logger.warn({ id, tokenCheck: flags }, 'ledger: token counts contradict');
     const begun = this.#begunHere.get(id);
     if (begun !== undefined) this.#begunHere.delete(id);
-    const result = await this.#writer.enqueue(
-      begun === undefined ? { kind: 'complete', id, values } : { kind: 'complete', id, values, begun },
-    );
+    // A row begun here is pending (or interrupted), so its completion applies: journaled, it
+    // needs nothing from the commit. One begun elsewhere waits to learn whether it applied.
+    const result =
+      begun === undefined
+        ? await this.#writer.enqueue({ kind: 'complete', id, values })
+        : await this.#writer.enqueue({ kind: 'complete', id, values, begun }, always);
     return { applied: result.applied, spooled: result.spooled, tokenCheck: flags };
+  }
+
+  #isNewId(id: string): boolean {
+    const journaling = this.#journaling;
+    if (!journaling || journaling.requestExists(id)) return false;
+    return !this.#writer.hasQueued((op) => op.kind === 'begin' && op.row.id === id);
   }
 
   #carryAttribution(id: string, row: BegunAttribution): void {
@@ -160,18 +187,21 @@ export class LedgerImpl implements Ledger {
     this.#assertOpen();
     const value = optionalText(generationId, 'generationId');
     if (value === null) return;
-    await this.#writer.enqueue({ kind: 'attach', id, generationId: value });
+    await this.#writer.enqueue({ kind: 'attach', id, generationId: value }, always);
   }
 
   async saveBodies(id: string, bodies: { request?: string | null; response?: string | null }): Promise<void> {
     this.#assertOpen();
-    await this.#writer.enqueue({
-      kind: 'bodies',
-      id,
-      createdAt: this.#settings.clock.now(),
-      request: bodies.request ?? null,
-      response: bodies.response ?? null,
-    });
+    await this.#writer.enqueue(
+      {
+        kind: 'bodies',
+        id,
+        createdAt: this.#settings.clock.now(),
+        request: bodies.request ?? null,
+        response: bodies.response ?? null,
+      },
+      always,
+    );
   }
 
   getRequest(id: string) {

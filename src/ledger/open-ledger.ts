@@ -27,6 +27,15 @@ export interface OpenLedgerOptions {
   /** Group commit: most ops per transaction (500) and gathering window (0: next event-loop turn). */
   maxBatch?: number;
   batchWindowMs?: number;
+  /**
+   * Journaled writes (write/journal.ts): on a SQLite file with `synchronous: 'normal'` and no
+   * gathering window, a write is acknowledged once appended to a journal in `<file>.journal/` and
+   * committed up to `journalDelayMs` (10 ms) later with others; another connection sees it that
+   * much later. Default false: every write is committed before it is acknowledged. `tollgate`
+   * (the gateway, the library from its config) turns it on. Ignored elsewhere.
+   */
+  journal?: boolean;
+  journalDelayMs?: number;
   /** Retry interval while spooling (1000 ms). */
   spoolRetryMs?: number;
   /** Heartbeat and maintenance interval (15 s); 0 disables the timer (tests drive `sweepInterrupted`). */
@@ -70,6 +79,8 @@ export async function openLedger(options: OpenLedgerOptions = {}): Promise<Ledge
           now: () => clock.now(),
           ...options.postgres,
         });
+  const spoolDir = options.spoolDir === undefined ? defaultSpoolDir(location) : options.spoolDir;
+  const batchWindowMs = options.batchWindowMs ?? 0;
   const settings: LedgerSettings = {
     clock,
     logger,
@@ -80,9 +91,13 @@ export async function openLedger(options: OpenLedgerOptions = {}): Promise<Ledge
     },
     isProcessAlive: options.isProcessAlive,
     processStartedAt: clock.now() - Math.ceil(process.uptime() * 1000),
-    spoolDir: options.spoolDir === undefined ? defaultSpoolDir(location) : options.spoolDir,
+    spoolDir,
     maxBatch: options.maxBatch ?? 500,
-    batchWindowMs: options.batchWindowMs ?? 0,
+    batchWindowMs,
+    journalDelayMs:
+      options.journal === true && backend.journaling && batchWindowMs === 0
+        ? (options.journalDelayMs ?? 10)
+        : null,
     spoolRetryMs: options.spoolRetryMs ?? 1000,
     heartbeatMs: options.heartbeatMs ?? 15_000,
     staleInstanceMs: options.staleInstanceMs ?? 60_000,

@@ -78,6 +78,7 @@ export function createPostgresStore(options: PostgresStoreOptions): StoreBackend
     applyWriteBatch: (ops) => applyPostgresBatch(backend, ops),
     // Every commit is a round trip (and an fsync on the server): batching pays.
     cheapCommits: false,
+    journalDir: null,
     // While one import transaction's rows are prepared here, the server inserts another's.
     importConcurrency: 2,
     writeTransaction: (work) => db.transaction().execute(work),

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { type Expression, Kysely, SqliteDialect, sql } from 'kysely';
+import { type Driver, type Expression, Kysely, SqliteDialect, type SqliteDialectConfig, sql } from 'kysely';
 import type { LedgerLogger } from '../ledger-types.ts';
 import type { Database } from '../schema/database.ts';
 import { createSqliteBulkStatements } from '../write/bulk-sqlite.ts';
@@ -26,6 +26,40 @@ export interface SqliteStoreOptions {
   logger: LedgerLogger;
 }
 
+/**
+ * Kysely's SQLite dialect with a hook before each connection is taken (every query and
+ * transaction takes it): the ledger commits journaled writes there, so what it reads is current.
+ */
+class BarrierSqliteDialect extends SqliteDialect {
+  readonly #beforeAcquire: () => void;
+
+  constructor(config: SqliteDialectConfig, beforeAcquire: () => void) {
+    super(config);
+    this.#beforeAcquire = beforeAcquire;
+  }
+
+  override createDriver(): Driver {
+    const driver = super.createDriver();
+    const beforeAcquire = this.#beforeAcquire;
+    // Delegation, not a prototype: the driver keeps its state in private fields.
+    return {
+      init: (options) => driver.init(options),
+      acquireConnection: (options) => {
+        beforeAcquire();
+        return driver.acquireConnection(options);
+      },
+      beginTransaction: (connection, settings) => driver.beginTransaction(connection, settings),
+      commitTransaction: (connection) => driver.commitTransaction(connection),
+      rollbackTransaction: (connection) => driver.rollbackTransaction(connection),
+      savepoint: driver.savepoint?.bind(driver),
+      rollbackToSavepoint: driver.rollbackToSavepoint?.bind(driver),
+      releaseSavepoint: driver.releaseSavepoint?.bind(driver),
+      releaseConnection: (connection, options) => driver.releaseConnection(connection, options),
+      destroy: (options) => driver.destroy(options),
+    };
+  }
+}
+
 /** SQLite through better-sqlite3: one connection, WAL, safe (bigint) integers. */
 export function createSqliteStore(options: SqliteStoreOptions): StoreBackend {
   const memory = options.path === ':memory:' || options.path === '';
@@ -46,7 +80,10 @@ export function createSqliteStore(options: SqliteStoreOptions): StoreBackend {
     : sqliteCheckpointer({ database, path: options.path, synchronous, logger: options.logger });
 
   const cached = cachingDatabase(database);
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cached }) });
+  let readBarrier = () => {};
+  const db = new Kysely<Database>({
+    dialect: new BarrierSqliteDialect({ database: cached }, () => readBarrier()),
+  });
   const statements = sqliteWriteStatements(database);
   const split = 2n ** 20n;
 
@@ -88,6 +125,22 @@ export function createSqliteStore(options: SqliteStoreOptions): StoreBackend {
       return applyNow(ops);
     },
     cheapCommits: memory || options.synchronous === 'normal',
+    journalDir: memory ? null : `${options.path}.journal`,
+    journaling:
+      memory || options.synchronous !== 'normal'
+        ? undefined
+        : {
+            requestExists: (() => {
+              let statement: BetterSqlite3.Statement | undefined;
+              return (id: string) => {
+                statement ??= database.prepare('select 1 from requests where id = ?').pluck();
+                return statement.get(id) !== undefined;
+              };
+            })(),
+            setReadBarrier(barrier) {
+              readBarrier = barrier;
+            },
+          },
     writeTransaction: inTransaction,
     // All pending migrations in one BEGIN IMMEDIATE transaction: a second process opening the same
     // file waits (busy_timeout) and then finds them applied.

@@ -26,6 +26,21 @@ export interface StoreBackend {
   applyWriteBatch(ops: readonly WriteOp[]): boolean[] | Promise<boolean[]>;
   /** Commits are cheap and synchronous (SQLite without an fsync per commit): see `commitWhenIdle`. */
   readonly cheapCommits: boolean;
+  /**
+   * Where writes may be acknowledged from a journal before their commit (write/journal.ts): a
+   * SQLite file with `synchronous=NORMAL`, whose commits survive no more than the journal does.
+   * It answers, synchronously, whether a `requests` row has this id, and runs `barrier` before
+   * every query and transaction (so they see journaled writes). Absent elsewhere.
+   */
+  readonly journaling?: {
+    requestExists(id: string): boolean;
+    setReadBarrier(barrier: () => void): void;
+  };
+  /**
+   * Where journals of this database live (SQLite file: `<file>.journal/`), whether or not this
+   * process journals: whoever opens the ledger replays those a dead process left. null elsewhere.
+   */
+  readonly journalDir: string | null;
   /** Import transactions run at once: 1 on SQLite (one connection), 2 on PostgreSQL. */
   readonly importConcurrency: number;
   /**

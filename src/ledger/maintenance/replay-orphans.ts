@@ -7,20 +7,25 @@ import type { WriteOp } from '../write/write-ops.ts';
 const CHUNK = 500;
 
 /**
- * Replays spool files left by instances that are no longer alive, then deletes them. Ops are
+ * Replays spool and journal files left by instances that are no longer alive (an instance's
+ * journal first), then deletes them. Ops are
  * idempotent, so two processes replaying the same orphan at once, or a crash mid-replay, never
  * count anything twice. An op the database refuses as bad data is logged and skipped.
  */
 export async function replayOrphanSpools(
-  dir: string,
+  dirs: readonly string[],
   liveInstanceIds: ReadonlySet<string>,
   apply: (ops: readonly WriteOp[]) => Promise<boolean[]>,
   backend: StoreBackend,
   logger: LedgerLogger,
 ): Promise<number> {
   let replayed = 0;
-  for (const file of await listSpoolFiles(dir)) {
-    if (liveInstanceIds.has(file.instanceId)) continue;
+  // An instance whose journal could not be replayed keeps its spool too: its ops come after.
+  const postponed = new Set<string>();
+  const files = (await Promise.all(dirs.map((dir) => listSpoolFiles(dir)))).flat();
+  files.sort((a, b) => a.instanceId.localeCompare(b.instanceId) || (a.kind === 'journal' ? -1 : 1));
+  for (const file of files) {
+    if (liveInstanceIds.has(file.instanceId) || postponed.has(file.instanceId)) continue;
     const ops = await readSpoolFile(file.path);
     try {
       for (let start = 0; start < ops.length; start += CHUNK) {
@@ -42,6 +47,7 @@ export async function replayOrphanSpools(
       }
     } catch (error) {
       logger.warn({ err: String(error), file: file.path }, 'ledger: spool replay postponed');
+      postponed.add(file.instanceId);
       continue;
     }
     await rm(file.path, { force: true });

@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../ledger-types.ts';
 import { GroupCommitWriter } from './group-commit-writer.ts';
+import { WriteJournal } from './journal.ts';
 import { Spool } from './spool.ts';
 import type { WriteOp } from './write-ops.ts';
 
@@ -128,7 +129,15 @@ describe('GroupCommitWriter', () => {
 describe('GroupCommitWriter committing when idle', () => {
   const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
-  function syncWriter(options: { refuse?: string; unreachable?: () => boolean; spool?: Spool | null } = {}) {
+  function syncWriter(
+    options: {
+      refuse?: string;
+      unreachable?: () => boolean;
+      spool?: Spool | null;
+      journal?: WriteJournal;
+      journalDelayMs?: number;
+    } = {},
+  ) {
     const batches: string[][] = [];
     const writer = new GroupCommitWriter({
       // Synchronous, as SQLite's.
@@ -144,9 +153,18 @@ describe('GroupCommitWriter committing when idle', () => {
       logger: silentLogger,
       retryMs: 60_000,
       commitWhenIdle: true,
+      journal: options.journal ?? null,
+      journalDelayMs: options.journalDelayMs ?? 60_000,
     });
     return { writer, batches };
   }
+
+  function journalIn(folder?: string): WriteJournal {
+    const dir = folder ?? mkdtempSync(join(tmpdir(), 'tollgate-journal-'));
+    folders.push(dir);
+    return new WriteJournal(dir, 'instance-j');
+  }
+  const always = () => true;
 
   it('commits the first op of a turn inside enqueue; the rest of the turn gathers into one batch', async () => {
     const { writer, batches } = syncWriter();
@@ -200,5 +218,63 @@ describe('GroupCommitWriter committing when idle', () => {
     expect(await writer.enqueue(op('y'))).toEqual({ applied: true, spooled: false });
     expect(batches).toEqual([['x'], ['y']]);
     await writer.close();
+  });
+
+  it('answers journaled ops at once and commits them together after the delay', async () => {
+    const journal = journalIn();
+    const { writer, batches } = syncWriter({ journal, journalDelayMs: 20 });
+    expect(await writer.enqueue(op('a'), always)).toEqual({ applied: true, spooled: false });
+    expect(await writer.enqueue(op('b'), always)).toEqual({ applied: true, spooled: false });
+    expect(batches).toEqual([]);
+    expect(readFileSync(journal.path, 'utf8').trim().split('\n')).toHaveLength(2);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(batches).toEqual([['a', 'b']]);
+    expect(writer.stats).toMatchObject({ journaledOps: 2, committedOps: 2 });
+    await writer.close();
+    expect(existsSync(journal.path)).toBe(false);
+  });
+
+  it('commits journaled ops at once when an op that waits arrives, on flush and on commitJournaledNow', async () => {
+    const { writer, batches } = syncWriter({ journal: journalIn() });
+    await writer.enqueue(op('a'), always);
+    // Not journalable: it waits for its commit, and takes the journaled op along, in order.
+    expect(await writer.enqueue(op('b'))).toEqual({ applied: true, spooled: false });
+    expect(batches).toEqual([['a', 'b']]);
+    await nextTurn();
+    await writer.enqueue(op('c'), always);
+    // Synchronous, as a read barrier needs: the commit is done when the call returns.
+    writer.commitJournaledNow();
+    expect(batches).toEqual([['a', 'b'], ['c']]);
+    await writer.enqueue(op('d'), always);
+    await writer.flush();
+    expect(batches).toEqual([['a', 'b'], ['c'], ['d']]);
+    // Journaling is asked about only when it could happen, and a refusal means a commit first.
+    await nextTurn();
+    expect(await writer.enqueue(op('e'), () => false)).toEqual({ applied: true, spooled: false });
+    expect(batches).toEqual([['a', 'b'], ['c'], ['d'], ['e']]);
+    await writer.close();
+  });
+
+  it('commits instead when the journal cannot be written', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'tollgate-writer-'));
+    folders.push(folder);
+    // The journal's folder is a file: every append fails.
+    writeFileSync(join(folder, 'not-a-folder'), '');
+    const { writer, batches } = syncWriter({ journal: journalIn(join(folder, 'not-a-folder')) });
+    expect(await writer.enqueue(op('a'), always)).toEqual({ applied: true, spooled: false });
+    expect(batches).toEqual([['a']]);
+    expect(writer.stats.journaledOps).toBe(0);
+    await writer.close();
+  });
+
+  it('keeps the journal file when a journaled op could not be committed nor spooled', async () => {
+    const journal = journalIn();
+    let down = false;
+    const { writer } = syncWriter({ journal, unreachable: () => down });
+    await writer.enqueue(op('a'), always);
+    down = true;
+    await writer.close();
+    // The next process to open the ledger replays it.
+    expect(readFileSync(journal.path, 'utf8')).toContain('"id":"a"');
   });
 });

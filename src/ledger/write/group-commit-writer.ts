@@ -1,5 +1,6 @@
 import { LedgerError } from '../ledger-errors.ts';
 import type { LedgerLogger } from '../ledger-types.ts';
+import type { WriteJournal } from './journal.ts';
 import type { Spool } from './spool.ts';
 import type { WriteOp, WriteOpResult } from './write-ops.ts';
 
@@ -28,6 +29,17 @@ export interface GroupCommitWriterOptions {
    * for the next turn. Default false.
    */
   commitWhenIdle?: boolean;
+  /**
+   * Where ops are acknowledged before they are committed (journal.ts), or null. An op the caller
+   * marks journalable, arriving while nothing else waits for a commit, is appended there and
+   * answered at once; the database takes it `journalDelayMs` later with whatever has gathered
+   * (or sooner: when an op that must wait for its commit arrives, on `flush`, and on
+   * `commitJournaledNow`, which reads call first). Worth it only where a commit survives no more
+   * than the journal does (SQLite with `synchronous=NORMAL`).
+   */
+  journal?: WriteJournal | null;
+  /** How long journaled ops wait for company before they are committed (default 10 ms). */
+  journalDelayMs?: number;
 }
 
 export interface WriterStats {
@@ -39,6 +51,8 @@ export interface WriterStats {
   spooledOps: number;
   /** Ops replayed from a spool. */
   replayedOps: number;
+  /** Ops acknowledged from the journal, before their commit. */
+  journaledOps: number;
   largestBatch: number;
 }
 
@@ -53,9 +67,14 @@ export interface WriterHealth {
 
 interface Pending {
   op: WriteOp;
+  /** Acknowledged from the journal: nobody waits for this op's commit. */
+  journaled: boolean;
   resolve(result: WriteOpResult): void;
   reject(error: unknown): void;
 }
+
+/** What a journaled op's caller is told: it survives a crash, and is as good as committed. */
+const JOURNALED: WriteOpResult = Object.freeze({ applied: true, spooled: false });
 
 /**
  * Group commit: callers enqueue ops; one transaction commits everything queued (up to `maxBatch`),
@@ -63,8 +82,17 @@ interface Pending {
  * While a transaction runs, the next batch gathers, so batches grow with load.
  */
 export class GroupCommitWriter {
-  readonly #options: Required<Omit<GroupCommitWriterOptions, 'spool'>> & { spool: Spool | null };
+  readonly #options: Required<Omit<GroupCommitWriterOptions, 'spool' | 'journal'>> & {
+    spool: Spool | null;
+    journal: WriteJournal | null;
+  };
   #queue: Pending[] = [];
+  /** Journaled ops not yet committed (queued or in the batch being committed). */
+  #journaledUncommitted = 0;
+  /** The run journaled ops wait for, when nothing sooner is scheduled. */
+  #journalTimer: NodeJS.Timeout | undefined;
+  /** A journaled op could not be committed nor spooled: the journal file must outlive this process. */
+  #journalStillNeeded = false;
   #running = false;
   #scheduled = false;
   #drainRequested = false;
@@ -76,6 +104,13 @@ export class GroupCommitWriter {
   readonly #endTurn = () => {
     this.#committedThisTurn = false;
   };
+  /**
+   * A scheduled run, unless one is already under way (`commitJournaledNow` may have started it
+   * early): that run goes on until the queue is empty.
+   */
+  readonly #runScheduled = () => {
+    if (!this.#running) void this.#run();
+  };
   #lastError: string | null = null;
   #unreachable = false;
   readonly #stats: WriterStats = {
@@ -83,17 +118,33 @@ export class GroupCommitWriter {
     committedOps: 0,
     spooledOps: 0,
     replayedOps: 0,
+    journaledOps: 0,
     largestBatch: 0,
   };
 
   constructor(options: GroupCommitWriterOptions) {
-    this.#options = { maxBatch: 500, windowMs: 0, retryMs: 1000, commitWhenIdle: false, ...options };
+    this.#options = {
+      maxBatch: 500,
+      windowMs: 0,
+      retryMs: 1000,
+      commitWhenIdle: false,
+      journalDelayMs: 10,
+      ...options,
+      journal: options.journal ?? null,
+    };
   }
 
-  enqueue(op: WriteOp): Promise<WriteOpResult> {
+  /**
+   * Queues `op`; resolves once it is committed (or spooled). With a journal, `journalable` says
+   * whether this op may be acknowledged from the journal instead (asked only when that could
+   * happen): the caller must then need nothing from the commit but its durability.
+   */
+  enqueue(op: WriteOp, journalable?: () => boolean): Promise<WriteOpResult> {
     if (this.#closed) return Promise.reject(new LedgerError('ledger_closed', 'The ledger is closed.'));
+    if (journalable && this.#mayJournal() && journalable() && this.#journal(op))
+      return Promise.resolve(JOURNALED);
     return new Promise((resolve, reject) => {
-      const pending = { op, resolve, reject };
+      const pending = { op, journaled: false, resolve, reject };
       if (this.#idle()) {
         this.#commitAtOnce(pending);
         return;
@@ -105,6 +156,21 @@ export class GroupCommitWriter {
 
   get queueDepth(): number {
     return this.#queue.length;
+  }
+
+  /** Whether an op passing `test` waits in the queue (not yet committed). */
+  hasQueued(test: (op: WriteOp) => boolean): boolean {
+    return this.#queue.some((pending) => test(pending.op));
+  }
+
+  /**
+   * Commits journaled ops now rather than after their delay, synchronously when `apply` is (so
+   * a read that follows sees them). Does nothing while a batch is being committed: that run
+   * goes on until the queue is empty.
+   */
+  commitJournaledNow(): void {
+    if (this.#journaledUncommitted === 0 || this.#running) return;
+    void this.#run();
   }
 
   get stats(): Readonly<WriterStats> {
@@ -135,6 +201,7 @@ export class GroupCommitWriter {
 
   /** Resolves once everything queued so far is committed or spooled. */
   flush(): Promise<void> {
+    this.commitJournaledNow();
     if (!this.#running && !this.#scheduled && this.#queue.length === 0) return Promise.resolve();
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
@@ -152,6 +219,49 @@ export class GroupCommitWriter {
     await this.flush();
     if ((this.#options.spool?.pendingOps ?? 0) > 0) await this.retrySpool();
     clearTimeout(this.#retryTimer);
+    this.#options.journal?.close(this.#journaledUncommitted === 0 && !this.#journalStillNeeded);
+  }
+
+  /** Nothing waits for a commit now: every queued op (if any) was journaled. */
+  #mayJournal(): boolean {
+    return (
+      this.#options.journal !== null &&
+      !this.#running &&
+      !this.#drainRequested &&
+      this.#queue.length === this.#journaledUncommitted &&
+      this.#queue.length < this.#options.maxBatch &&
+      (this.#options.spool?.pendingOps ?? 0) === 0
+    );
+  }
+
+  /** Appends `op` to the journal and queues it, acknowledged; false when the journal refused it. */
+  #journal(op: WriteOp): boolean {
+    try {
+      this.#options.journal?.append(op);
+    } catch (error) {
+      this.#options.logger.warn({ err: String(error) }, 'ledger: journal not writable; committing instead');
+      return false;
+    }
+    this.#queue.push({
+      op,
+      journaled: true,
+      resolve: () => {},
+      reject: (error: unknown) => {
+        // Kept in the journal file, which the next process to open the ledger replays.
+        this.#journalStillNeeded = true;
+        this.#options.logger.error(
+          { err: error instanceof Error ? error.message : String(error), op: op.kind },
+          'ledger: a journaled write was not committed; it stays in the journal',
+        );
+      },
+    });
+    this.#journaledUncommitted += 1;
+    this.#stats.journaledOps += 1;
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      this.#journalTimer = setTimeout(this.#runScheduled, this.#options.journalDelayMs);
+    }
+    return true;
   }
 
   #idle(): boolean {
@@ -191,15 +301,24 @@ export class GroupCommitWriter {
   }
 
   #schedule(): void {
-    if (this.#running || this.#scheduled) return;
+    if (this.#running) return;
+    if (this.#journalTimer !== undefined) {
+      // Journaled ops waiting for company: an op whose caller waits is company enough.
+      clearTimeout(this.#journalTimer);
+      this.#journalTimer = undefined;
+      this.#scheduled = false;
+    }
+    if (this.#scheduled) return;
     this.#scheduled = true;
     const { windowMs, maxBatch } = this.#options;
-    if (windowMs > 0 && this.#queue.length < maxBatch) setTimeout(() => void this.#run(), windowMs);
-    else setImmediate(() => void this.#run());
+    if (windowMs > 0 && this.#queue.length < maxBatch) setTimeout(this.#runScheduled, windowMs);
+    else setImmediate(this.#runScheduled);
   }
 
   /** Commits what is queued until nothing is; `first`, when given, is work to finish before that. */
   async #run(first?: () => Promise<void>): Promise<void> {
+    clearTimeout(this.#journalTimer);
+    this.#journalTimer = undefined;
     this.#scheduled = false;
     this.#running = true;
     try {
@@ -210,7 +329,9 @@ export class GroupCommitWriter {
           if (!(await this.#drainSpool())) this.#scheduleRetry();
           continue;
         }
-        await this.#commit(this.#queue.splice(0, this.#options.maxBatch));
+        const batch = this.#queue.splice(0, this.#options.maxBatch);
+        await this.#commit(batch);
+        this.#noteJournaledDone(batch);
       }
     } finally {
       this.#running = false;
@@ -235,6 +356,16 @@ export class GroupCommitWriter {
     }
     if (Array.isArray(applied)) this.#settle(batch, applied);
     else await this.#settleLater(batch, applied);
+  }
+
+  /** The batch's journaled ops are committed, spooled or refused: the journal may restart. */
+  #noteJournaledDone(batch: readonly Pending[]): void {
+    if (this.#journaledUncommitted === 0) return;
+    let journaled = 0;
+    for (const pending of batch) if (pending.journaled) journaled += 1;
+    if (journaled === 0) return;
+    this.#journaledUncommitted -= journaled;
+    if (this.#journaledUncommitted === 0 && !this.#journalStillNeeded) this.#options.journal?.committedAll();
   }
 
   #settle(batch: Pending[], applied: boolean[]): void {

@@ -68,7 +68,9 @@ describe('spool', () => {
     expect(spool.pendingOps).toBe(2);
     appendFileSync(spool.path, '{"kind":"beg');
     expect(await spool.read()).toHaveLength(2);
-    expect(await listSpoolFiles(join(folder, 'nested'))).toEqual([{ instanceId: 'abc', path: spool.path }]);
+    expect(await listSpoolFiles(join(folder, 'nested'))).toEqual([
+      { instanceId: 'abc', path: spool.path, kind: 'spool' },
+    ]);
     await spool.clear();
     expect(spool.pendingOps).toBe(0);
     expect(await readSpoolFile(spool.path)).toEqual([]);

@@ -1,6 +1,7 @@
 import { closeSync, fsyncSync, mkdirSync, openSync } from 'node:fs';
 import { appendFile, open, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { JOURNAL_SUFFIX } from './journal.ts';
 import { parseOp, serializeOp, type WriteOp } from './write-ops.ts';
 
 const SUFFIX = '.spool.jsonl';
@@ -72,8 +73,14 @@ export async function readSpoolFile(path: string): Promise<WriteOp[]> {
   return ops;
 }
 
-/** Spool files in `dir` of instances other than the live ones: `[instanceId, path]`. */
-export async function listSpoolFiles(dir: string): Promise<Array<{ instanceId: string; path: string }>> {
+/**
+ * Spool and journal files in `dir` (journal.ts), each with the instance that wrote it. An
+ * instance's journal comes before its spool: its ops were acknowledged before any the database
+ * outage sent to the spool (which holds again those the journal had not yet committed).
+ */
+export async function listSpoolFiles(
+  dir: string,
+): Promise<Array<{ instanceId: string; path: string; kind: 'journal' | 'spool' }>> {
   let names: string[];
   try {
     names = await readdir(dir);
@@ -81,9 +88,17 @@ export async function listSpoolFiles(dir: string): Promise<Array<{ instanceId: s
     if ((error as { code?: string }).code === 'ENOENT') return [];
     throw error;
   }
-  return names
-    .filter((name) => name.endsWith(SUFFIX))
-    .map((name) => ({ instanceId: name.slice(0, -SUFFIX.length), path: join(dir, name) }));
+  const files = names.flatMap((name) => {
+    for (const [suffix, kind] of [
+      [JOURNAL_SUFFIX, 'journal'],
+      [SUFFIX, 'spool'],
+    ] as const) {
+      if (name.endsWith(suffix))
+        return [{ instanceId: name.slice(0, -suffix.length), path: join(dir, name), kind }];
+    }
+    return [];
+  });
+  return files.sort((a, b) => a.instanceId.localeCompare(b.instanceId) || (a.kind === 'journal' ? -1 : 1));
 }
 
 function ensureDirectory(dir: string): boolean {
