@@ -14,7 +14,11 @@ import { announceReady, exitOnSignal } from './processes.ts';
  * unrelated work to whichever round happens to be running.
  */
 const { values } = parseArgs({
-  options: { upstream: { type: 'string' }, 'sqlite-sync': { type: 'string', default: 'normal' } },
+  options: {
+    upstream: { type: 'string' },
+    'sqlite-sync': { type: 'string', default: 'normal' },
+    'no-journal': { type: 'boolean', default: false },
+  },
 });
 if (!values.upstream) throw new Error('gateway-child: --upstream <simulator api url> is required');
 const synchronous = values['sqlite-sync'] === 'full' ? 'full' : 'normal';
@@ -36,7 +40,8 @@ const gateway = await startGateway({
   simulatorWhenNoKey: false,
   reconcile: false,
   // NORMAL (as shipped: WAL, crash-safe for the process) by default; FULL to see what an fsync per commit costs.
-  ledgerOptions: { sqlite: { synchronous } },
+  // The journal as shipped, unless --no-journal asks for a commit before every acknowledgement.
+  ledgerOptions: { sqlite: { synchronous }, ...(values['no-journal'] ? { journal: false } : {}) },
 });
 // Wait for the model catalogue so the first measured call does not pay for loading it.
 for (let i = 0; i < 200 && gateway.context.catalog.status().models === 0; i++) {

@@ -24,6 +24,8 @@ export interface Plan {
   profileDir: string | undefined;
   /** SQLite `synchronous` of the gateway's ledger: 'normal' as shipped, 'full' to see what an fsync per commit costs. */
   sqliteSync: 'full' | 'normal';
+  /** The gateway's ledger journal (on as shipped where SQLite runs NORMAL). */
+  journal: boolean;
   /** Sequential calls per target at concurrency 1 (after `latencyWarmup`). */
   latencySamples: number;
   latencyWarmup: number;
@@ -50,7 +52,7 @@ export interface Plan {
 }
 
 const USAGE = `Usage: npm run bench -- [--quick | --full] [--only <section>[,<section>…]] [--no-postgres]
-                     [--out <file>] [--profile <dir>] [--sqlite-sync full|normal]
+                     [--out <file>] [--profile <dir>] [--sqlite-sync full|normal] [--no-journal]
 
   --quick        a short smoke run (< 60 s): checks the harness, figures are rough
   --full         the report queries at 10M rows (seeding takes minutes) and 4,000 held streams
@@ -62,6 +64,8 @@ const USAGE = `Usage: npm run bench -- [--quick | --full] [--only <section>[,<se
                  'node bench/profile-summary.ts <dir>/*.cpuprofile' charges one to tollgate's parts
   --sqlite-sync  normal (default, as shipped) or full: the SQLite synchronous setting of the
                  gateway's ledger and of the ledger section, to see what an fsync per commit costs
+  --no-journal   the gateway's ledger commits every write before acknowledging it (as with
+                 --sqlite-sync full, but without the fsync), to see what its journal saves
 
 Set TOLLGATE_BENCH_PG_URL to use an existing PostgreSQL server (its user may CREATE DATABASE)
 instead of starting a throwaway cluster.`;
@@ -75,6 +79,7 @@ export function parsePlan(argv: readonly string[]): Plan | { help: string } | { 
     out?: string;
     profile?: string;
     'sqlite-sync'?: string;
+    'no-journal'?: boolean;
     help?: boolean;
   };
   try {
@@ -88,6 +93,7 @@ export function parsePlan(argv: readonly string[]): Plan | { help: string } | { 
         out: { type: 'string' },
         profile: { type: 'string' },
         'sqlite-sync': { type: 'string' },
+        'no-journal': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -111,10 +117,11 @@ export function parsePlan(argv: readonly string[]): Plan | { help: string } | { 
     out: values.out ?? new URL('./results.json', import.meta.url).pathname,
     profileDir: values.profile,
     sqliteSync,
+    journal: !values['no-journal'],
   };
 }
 
-type Amounts = Omit<Plan, 'mode' | 'sections' | 'postgres' | 'out' | 'profileDir' | 'sqliteSync'>;
+type Amounts = Omit<Plan, 'mode' | 'sections' | 'postgres' | 'out' | 'profileDir' | 'sqliteSync' | 'journal'>;
 
 // Sized so the default run stays under 10 minutes on a shared 2-core machine.
 const DEFAULT: Amounts = {

@@ -56,7 +56,11 @@ async function guarded(
 
 async function withStand<T>(plan: Plan, run: (stand: Stand) => Promise<T>): Promise<T> {
   log('starting the simulator, the baseline proxy and the gateway (each in its own process)');
-  const stand = await startStand({ profileDir: plan.profileDir, sqliteSync: plan.sqliteSync });
+  const stand = await startStand({
+    profileDir: plan.profileDir,
+    sqliteSync: plan.sqliteSync,
+    journal: plan.journal,
+  });
   try {
     return await run(stand);
   } finally {
@@ -114,7 +118,8 @@ const seconds = Math.round((performance.now() - startedAt) / 100) / 10;
 
 const lines = [
   '',
-  `tollgate bench (${plan.mode}${plan.sqliteSync === 'normal' ? ', gateway ledger synchronous=NORMAL' : ''}) — ` +
+  `tollgate bench (${plan.mode}${plan.sqliteSync === 'normal' ? ', gateway ledger synchronous=NORMAL' : ''}` +
+    `${plan.journal ? '' : ', no journal'}) — ` +
     `${formatEnvironment(envBefore)}; after the run: ${envAfter.loadAverage.join(' / ')}`,
   '',
   formatTable(metrics),
@@ -136,6 +141,7 @@ writeFileSync(
       mode: plan.mode,
       sections: plan.sections,
       gatewaySqliteSync: plan.sqliteSync,
+      gatewayJournal: plan.journal && plan.sqliteSync === 'normal',
       startedAt: new Date(Date.now() - seconds * 1000).toISOString(),
       seconds,
       environment: { ...envBefore, loadAverageAfter: envAfter.loadAverage },

@@ -18,10 +18,12 @@ export interface StandOptions {
   profileDir?: string | undefined;
   /** The gateway ledger's SQLite `synchronous` setting (default: the ledger's own, FULL). */
   sqliteSync?: 'full' | 'normal';
+  /** The gateway ledger's journal (default on, as shipped). */
+  journal?: boolean;
 }
 
 export async function startStand(options: StandOptions = {}): Promise<Stand> {
-  const { profileDir, sqliteSync = 'normal' } = options;
+  const { profileDir, sqliteSync = 'normal', journal = true } = options;
   const children: BenchChild[] = [];
   try {
     const sim = await startChild('simulator', new URL('./sim-child.ts', import.meta.url), []);
@@ -32,7 +34,7 @@ export async function startStand(options: StandOptions = {}): Promise<Stand> {
       startChild(
         'gateway',
         new URL('./gateway-child.ts', import.meta.url),
-        ['--upstream', apiUrl, '--sqlite-sync', sqliteSync],
+        ['--upstream', apiUrl, '--sqlite-sync', sqliteSync, ...(journal ? [] : ['--no-journal'])],
         {
           execArgv: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
         },
