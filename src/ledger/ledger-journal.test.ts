@@ -66,6 +66,19 @@ describe('sqlite: journaled writes', () => {
     expect(await totals(reopened)).toEqual({ requests: 3, spend: 7_000n });
   });
 
+  it('journals only while few calls are in flight: with more, group commit shares the commits', async () => {
+    const ledger = await dbs.open({ journal: true, journalDelayMs: JOURNAL_DELAY_MS });
+    const rows = [];
+    for (let index = 0; index < 6; index++)
+      rows.push(await ledger.begin({ module: 'm', modelRequested: 'a/b' }));
+    // Five begins found at most four calls in flight; the sixth found five and waited for its commit.
+    expect(ledger.writerStats()).toMatchObject({ journaledOps: 5, committedOps: 6 });
+    for (const row of rows) await ledger.complete(row.id, OK);
+    // The first completion left five in flight; each later one, four or fewer.
+    expect(ledger.writerStats().journaledOps).toBe(10);
+    expect(await totals(ledger)).toEqual({ requests: 6, spend: 6_000n });
+  });
+
   it('refuses a reused id whether its first row is committed or still journaled', async () => {
     const ledger = await dbs.open({ journal: true, journalDelayMs: JOURNAL_DELAY_MS });
     const first = await ledger.begin({ module: 'm', modelRequested: 'a/b' });
