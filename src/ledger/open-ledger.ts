@@ -29,10 +29,11 @@ export interface OpenLedgerOptions {
   batchWindowMs?: number;
   /**
    * Journaled writes (write/journal.ts): on a SQLite file with `synchronous: 'normal'` and no
-   * gathering window, a write is acknowledged once appended to a journal in `<file>.journal/` and
+   * gathering window, and while at most four calls are in flight (begun, not completed), a write
+   * is acknowledged once appended to a journal in `<file>.journal/` and
    * committed up to `journalDelayMs` (10 ms) later with others; another connection sees it that
-   * much later. Default false: every write is committed before it is acknowledged. `tollgate`
-   * (the gateway, the library from its config) turns it on. Ignored elsewhere.
+   * much later. Default false: every write is committed before it is acknowledged. The gateway
+   * (`tollgate serve`) turns it on. Ignored elsewhere.
    */
   journal?: boolean;
   journalDelayMs?: number;
