@@ -60,6 +60,39 @@ describe('spool', () => {
     expect(serializeOp({ ...complete, begun } as WriteOp)).toBe(line);
   });
 
+  it('writes each kind of op exactly as the generic JSON replacer would', () => {
+    const generic = (op: WriteOp) =>
+      JSON.stringify(op, (_key, value: unknown) =>
+        typeof value === 'bigint' ? { $bigint: value.toString() } : value,
+      );
+    const ops: WriteOp[] = [
+      complete,
+      {
+        kind: 'begin',
+        row: {
+          id: 'r1',
+          instance_id: 'i',
+          request_id: null,
+          created_at: 1,
+          module: 'm',
+          user_id: 'u',
+          key_id: null,
+          tags: '["a"]',
+          model_requested: 'a/b',
+          status: 'pending',
+          streamed: 1,
+          estimated_cost: -12n,
+        },
+      },
+      { kind: 'attach', id: 'r1', generationId: 'gen-1' },
+      { kind: 'bodies', id: 'r1', createdAt: 1, request: '{"a":1}', response: null },
+    ];
+    for (const op of ops) {
+      expect(serializeOp(op)).toBe(generic(op));
+      expect(parseOp(serializeOp(op))).toEqual(op);
+    }
+  });
+
   it('appends, reads, skips a torn last line, lists orphans and clears', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'tollgate-spool-'));
     folders.push(folder);

@@ -97,12 +97,38 @@ export interface WriteOpResult {
 
 const BIGINT_TAG = '$bigint';
 
-/** One JSON line per op; bigints survive as `{"$bigint":"123"}`. A completion's `begun` stays out. */
+/**
+ * One JSON line per op; bigints survive as `{"$bigint":"123"}`. A completion's `begun` stays out.
+ * It runs for every journaled write, on the call's path: a begin's and a completion's columns (a
+ * flat record, where the only bigints are) are tagged by hand, because a `JSON.stringify`
+ * replacer, called for every key, cost about twice as much; other ops take the replacer.
+ */
 export function serializeOp(op: WriteOp): string {
-  const stored = op.kind === 'complete' && op.begun ? { kind: op.kind, id: op.id, values: op.values } : op;
-  return JSON.stringify(stored, (_key, value: unknown) =>
-    typeof value === 'bigint' ? { [BIGINT_TAG]: value.toString() } : value,
-  );
+  switch (op.kind) {
+    case 'begin':
+      return JSON.stringify({ kind: op.kind, row: withTaggedBigints(op.row) });
+    case 'complete':
+      return JSON.stringify({ kind: op.kind, id: op.id, values: withTaggedBigints(op.values) });
+    default:
+      return JSON.stringify(op, tagBigint);
+  }
+}
+
+function tagBigint(_key: string, value: unknown): unknown {
+  return typeof value === 'bigint' ? { [BIGINT_TAG]: value.toString() } : value;
+}
+
+/** `record`, or a copy of it with each bigint value tagged (a flat record: nothing nested). */
+function withTaggedBigints(record: object): object {
+  let copy: Record<string, unknown> | undefined;
+  const values = record as Record<string, unknown>;
+  for (const key in values) {
+    const value = values[key];
+    if (typeof value !== 'bigint') continue;
+    copy ??= { ...values };
+    copy[key] = { [BIGINT_TAG]: value.toString() };
+  }
+  return copy ?? record;
 }
 
 export function parseOp(line: string): WriteOp {
