@@ -173,6 +173,9 @@ describe('gateway keys and the admin API', () => {
     expect(metrics).toMatch(/tollgate_cost_usd_total\{/);
     expect(metrics).toMatch(/tollgate_upstream_latency_seconds_bucket/);
     expect(metrics).toMatch(/tollgate_ledger_queue_depth \d+/);
+    // The calls of this file ran one at a time: their ledger writes were journaled.
+    const journaled = /tollgate_ledger_journaled_writes_total (\d+)/.exec(metrics);
+    expect(Number(journaled?.[1])).toBeGreaterThan(0);
     expect(metrics).toMatch(/tollgate_reconciliation_lag_seconds \d+/);
     expect(metrics).toMatch(/tollgate_errors_total\{route="chat",code="model_not_allowed"\} 1/);
   });

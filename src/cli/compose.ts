@@ -144,6 +144,7 @@ export async function startGateway(input: StartGatewayInput): Promise<RunningGat
         });
   const metrics = createGatewayMetrics({
     ledgerQueueDepth: () => ledger.queueDepth(),
+    ledgerJournaledWrites: () => ledger.writerStats().journaledOps,
     reconciliationLagSeconds: async () => ((await reconciler?.lagMs()) ?? 0) / 1000,
   });
   const context: GatewayContext = {

@@ -20,6 +20,8 @@ export interface GatewayMetrics {
 
 export interface MetricsSources {
   ledgerQueueDepth: () => number;
+  /** Ledger writes acknowledged from the journal so far (a running count). */
+  ledgerJournaledWrites: () => number;
   /** Age in seconds of the oldest completed row still waiting for reconciliation. */
   reconciliationLagSeconds: () => number | Promise<number>;
 }
@@ -79,6 +81,17 @@ export function createGatewayMetrics(sources: MetricsSources): GatewayMetrics {
     registers: [registry],
     collect() {
       this.set(sources.ledgerQueueDepth());
+    },
+  });
+  let journaledCounted = 0;
+  new Counter({
+    name: 'tollgate_ledger_journaled_writes_total',
+    help: 'Ledger writes acknowledged from the journal before their commit (while few calls are in flight).',
+    registers: [registry],
+    collect() {
+      const journaled = sources.ledgerJournaledWrites();
+      if (journaled > journaledCounted) this.inc(journaled - journaledCounted);
+      journaledCounted = journaled;
     },
   });
   new Gauge({
