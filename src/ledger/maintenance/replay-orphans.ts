@@ -1,16 +1,16 @@
 import { rm } from 'node:fs/promises';
 import type { StoreBackend } from '../backend/store-backend.ts';
 import type { LedgerLogger } from '../ledger-types.ts';
-import { listSpoolFiles, readSpoolFile } from '../write/spool.ts';
+import { listSpoolFiles, readSpoolFile, replayOrder } from '../write/spool.ts';
 import type { WriteOp } from '../write/write-ops.ts';
 
 const CHUNK = 500;
 
 /**
- * Replays spool and journal files left by instances that are no longer alive (an instance's
- * journal first), then deletes them. Ops are
- * idempotent, so two processes replaying the same orphan at once, or a crash mid-replay, never
- * count anything twice. An op the database refuses as bad data is logged and skipped.
+ * Replays spool and journal files left in `dirs` by instances that are no longer alive (an
+ * instance's journal first), then deletes them. Ops are idempotent, so two processes replaying
+ * the same orphan at once, or a crash mid-replay, never count anything twice. An op the database
+ * refuses as bad data is logged and skipped.
  */
 export async function replayOrphanSpools(
   dirs: readonly string[],
@@ -23,7 +23,7 @@ export async function replayOrphanSpools(
   // An instance whose journal could not be replayed keeps its spool too: its ops come after.
   const postponed = new Set<string>();
   const files = (await Promise.all(dirs.map((dir) => listSpoolFiles(dir)))).flat();
-  files.sort((a, b) => a.instanceId.localeCompare(b.instanceId) || (a.kind === 'journal' ? -1 : 1));
+  files.sort(replayOrder);
   for (const file of files) {
     if (liveInstanceIds.has(file.instanceId) || postponed.has(file.instanceId)) continue;
     const ops = await readSpoolFile(file.path);

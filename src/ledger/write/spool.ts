@@ -98,7 +98,16 @@ export async function listSpoolFiles(
     }
     return [];
   });
-  return files.sort((a, b) => a.instanceId.localeCompare(b.instanceId) || (a.kind === 'journal' ? -1 : 1));
+  return files.sort(replayOrder);
+}
+
+/** By instance; an instance's journal before its spool. */
+export function replayOrder(
+  a: { instanceId: string; kind: 'journal' | 'spool' },
+  b: { instanceId: string; kind: 'journal' | 'spool' },
+): number {
+  if (a.instanceId !== b.instanceId) return a.instanceId < b.instanceId ? -1 : 1;
+  return a.kind === b.kind ? 0 : a.kind === 'journal' ? -1 : 1;
 }
 
 function ensureDirectory(dir: string): boolean {
