@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { useLedgerDatabases } from '../../test/helpers/ledger-dialects.ts';
+import { switchableDiskFailure, useLedgerDatabases } from '../../test/helpers/ledger-dialects.ts';
 import type { Ledger } from './index.ts';
 
 const OK = { status: 'ok', cost: 1_000n, costSource: 'usage' } as const;
@@ -94,25 +94,21 @@ describe('sqlite: journaled writes', () => {
   it('sends journaled writes to the spool in an outage and replays them exactly once', async () => {
     const url = await dbs.url();
     const spoolDir = dbs.folder();
-    let down = false;
+    const disk = switchableDiskFailure();
     const ledger = await dbs.open({
       url,
       spoolDir,
       spoolRetryMs: 60_000,
       journal: true,
       journalDelayMs: JOURNAL_DELAY_MS,
-      faults: {
-        beforeWrite: () => {
-          if (down) throw Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR_WRITE' });
-        },
-      },
+      faults: disk.faults,
     });
     const first = await ledger.begin({ module: 'm', modelRequested: 'a/b' });
     await ledger.complete(first.id, OK);
-    down = true;
+    disk.down = true;
     await ledger.flush();
     expect(ledger.health()).toMatchObject({ spooling: true, spooledOps: 2 });
-    down = false;
+    disk.down = false;
     expect(await ledger.retrySpool()).toBe(true);
     expect(await totals(ledger)).toEqual({ requests: 1, spend: 1_000n });
   });

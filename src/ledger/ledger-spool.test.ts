@@ -2,7 +2,7 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { useLedgerDatabases } from '../../test/helpers/ledger-dialects.ts';
+import { switchableDiskFailure, useLedgerDatabases } from '../../test/helpers/ledger-dialects.ts';
 import { createTestDatabase, type PostgresServer, startPostgres } from '../../test/helpers/postgres.ts';
 import type { Ledger } from './index.ts';
 import { openLedger } from './index.ts';
@@ -16,24 +16,14 @@ async function totals(ledger: Ledger) {
 
 describe('sqlite: spool while the database fails', () => {
   const dbs = useLedgerDatabases('sqlite');
-  const diskError = () => Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR_WRITE' });
 
   it('spools writes durably, answers callers, and replays them exactly once', async () => {
     const url = await dbs.url();
     const spoolDir = dbs.folder();
-    let down = false;
-    const ledger = await dbs.open({
-      url,
-      spoolDir,
-      spoolRetryMs: 60_000,
-      faults: {
-        beforeWrite: () => {
-          if (down) throw diskError();
-        },
-      },
-    });
+    const disk = switchableDiskFailure();
+    const ledger = await dbs.open({ url, spoolDir, spoolRetryMs: 60_000, faults: disk.faults });
     const first = await ledger.begin({ module: 'm', modelRequested: 'a/b' });
-    down = true;
+    disk.down = true;
     expect(await ledger.complete(first.id, OK)).toMatchObject({ spooled: true, applied: false });
     const second = await ledger.begin({ module: 'm', modelRequested: 'a/b' });
     expect(second.spooled).toBe(true);
@@ -49,7 +39,7 @@ describe('sqlite: spool while the database fails', () => {
 
     // Still down: a retry keeps everything in the spool.
     expect(await ledger.retrySpool()).toBe(false);
-    down = false;
+    disk.down = false;
     expect(await ledger.retrySpool()).toBe(true);
     expect(ledger.health()).toMatchObject({ ready: true, spooling: false, spooledOps: 0 });
     expect(existsSync(spoolFile)).toBe(false);
@@ -68,16 +58,9 @@ describe('sqlite: spool while the database fails', () => {
   });
 
   it('fails callers plainly when there is no spool', async () => {
-    let down = false;
-    const ledger = await dbs.open({
-      spoolDir: null,
-      faults: {
-        beforeWrite: () => {
-          if (down) throw diskError();
-        },
-      },
-    });
-    down = true;
+    const disk = switchableDiskFailure();
+    const ledger = await dbs.open({ spoolDir: null, faults: disk.faults });
+    disk.down = true;
     await expect(ledger.begin({ module: 'm', modelRequested: 'a/b' })).rejects.toMatchObject({
       code: 'ledger_unavailable',
     });

@@ -96,6 +96,25 @@ export function useLedgerDatabases(dialect: TestDialect): LedgerDatabases {
   };
 }
 
+/**
+ * A SQLite disk failure a test switches on and off: pass `faults` to `openLedger`; while `down`,
+ * every write transaction fails as a full or broken disk would (the ledger spools).
+ */
+export function switchableDiskFailure(): {
+  down: boolean;
+  faults: { beforeWrite: () => void };
+} {
+  const failure = {
+    down: false,
+    faults: {
+      beforeWrite: () => {
+        if (failure.down) throw Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR_WRITE' });
+      },
+    },
+  };
+  return failure;
+}
+
 /** A clock the test moves by hand; `sleep` resolves when the time is reached. */
 export interface ManualClock extends Clock {
   set(ms: number): void;

@@ -81,6 +81,7 @@ export function createSqliteStore(options: SqliteStoreOptions): StoreBackend {
 
   const cached = cachingDatabase(database);
   let readBarrier = () => {};
+  let requestExistsStatement: BetterSqlite3.Statement | undefined;
   const db = new Kysely<Database>({
     dialect: new BarrierSqliteDialect({ database: cached }, () => readBarrier()),
   });
@@ -130,13 +131,11 @@ export function createSqliteStore(options: SqliteStoreOptions): StoreBackend {
       memory || options.synchronous !== 'normal'
         ? undefined
         : {
-            requestExists: (() => {
-              let statement: BetterSqlite3.Statement | undefined;
-              return (id: string) => {
-                statement ??= database.prepare('select 1 from requests where id = ?').pluck();
-                return statement.get(id) !== undefined;
-              };
-            })(),
+            requestExists(id) {
+              // Prepared on first use: the table does not exist before the migrations have run.
+              requestExistsStatement ??= database.prepare('select 1 from requests where id = ?').pluck();
+              return requestExistsStatement.get(id) !== undefined;
+            },
             setReadBarrier(barrier) {
               readBarrier = barrier;
             },
