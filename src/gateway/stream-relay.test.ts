@@ -173,6 +173,17 @@ describe('StreamRelay', () => {
     expect(r.facts.error?.code).toBe(500);
   });
 
+  it('learns id, model and provider from the first data event when nothing later tells them', () => {
+    const r = relay();
+    const comment = ': OPENROUTER PROCESSING data: not a field\n\n';
+    const first = event({ ...base, choices: [{ index: 0, delta: { content: 'a' }, finish_reason: null }] });
+    expect(r.push(Buffer.from(comment + first))?.toString()).toBe(comment + first);
+    expect(r.facts).toMatchObject({ id: 'gen-1', model: 'openai/gpt-4o-mini', provider: 'OpenAI' });
+    // Later events change nothing: the first answer stands.
+    r.push(Buffer.from(event({ ...base, id: 'gen-2', usage })));
+    expect(r.facts).toMatchObject({ id: 'gen-1', usage });
+  });
+
   it('knows a stream cut short', () => {
     const r = relay();
     r.push(

@@ -77,7 +77,7 @@ export class StreamRelay {
     if (this.#tail && !this.#held) {
       const tail = this.#tail;
       const data = eventData(tail.toString('utf8'));
-      if (data !== undefined) this.#observeData(data);
+      if (data !== undefined && (!this.#sawFirstEvent || carriesFact(data))) this.#observeData(data);
     }
     const rest = [...(this.#held ?? []), ...(this.#tail ? [this.#tail] : [])];
     this.#held = undefined;
@@ -93,11 +93,25 @@ export class StreamRelay {
   /**
    * Complete events in, what the caller may have now out: the same bytes, except an error event
    * replaced by a clean one, and everything from `[DONE]` on held back. Only the events that can
-   * carry a fact are decoded (see #spansToRead); in a long stream that is a handful.
+   * carry a fact are decoded (see #eventsToRead); in a long stream that is a handful.
    */
   #relay(complete: Buffer, carriageReturns: boolean): Buffer | undefined {
-    const spans = this.#spansToRead(complete, carriageReturns);
-    if (spans.length === 0) return complete;
+    const text = complete.toString('latin1');
+    const firstData = this.#sawFirstEvent ? undefined : this.#firstDataEvent(complete, text, carriageReturns);
+    const spans = this.#eventsToRead(complete, text, carriageReturns);
+    let out: Buffer | undefined = complete;
+    if (spans.length > 0) out = this.#readEvents(complete, spans);
+    // The first data event is read for its id, model and provider alone, so only when no event
+    // read above told them: every chunk carries all three, a short stream's usage event too.
+    if (firstData && (this.facts.id === undefined || this.facts.model === undefined)) {
+      const data = eventData(complete.toString('utf8', firstData[0], firstData[1]));
+      if (data !== undefined) this.#observeData(data);
+    }
+    return out;
+  }
+
+  /** Reads `spans` (sorted), cleaning error events and holding from `[DONE]` on. */
+  #readEvents(complete: Buffer, spans: ReadonlyArray<readonly [number, number]>): Buffer | undefined {
     const pieces: Buffer[] = [];
     let copiedTo = 0;
     for (const [start, stop] of spans) {
@@ -111,7 +125,8 @@ export class StreamRelay {
         copiedTo = complete.length;
         break;
       }
-      const error = this.#observeData(data);
+      // A marker may sit in a content string ("[DONE]" needs no escaping): such an event carries no fact.
+      const error = carriesFact(data) ? this.#observeData(data) : undefined;
       if (error) {
         pieces.push(
           complete.subarray(copiedTo, start),
@@ -127,36 +142,36 @@ export class StreamRelay {
   }
 
   /**
-   * The events worth decoding, as sorted [start, stop) byte ranges: the stream's first data event
-   * (id, model, provider) and every event holding a marker of a fact — usage, an error, a finish
-   * reason, [DONE]. One regular-expression pass over a latin1 view of the bytes finds them all:
-   * latin1 maps each byte to one character, so a match's index is its byte offset (one pass
-   * measured about twice as fast as a byte search per marker).
+   * Where the stream's first data event is in `complete` (whose latin1 view is `text`), as a
+   * [start, stop) byte range, or undefined when these bytes hold only comments. A `data` field
+   * starts a line; latin1 maps each byte to one character, so an index in `text` is a byte offset.
    */
-  #spansToRead(complete: Buffer, carriageReturns: boolean): Array<[number, number]> {
-    const starts = new Map<number, number>();
-    if (!this.#sawFirstEvent) {
-      let start = 0;
-      while (start < complete.length) {
-        const end = nextEventEnd(complete, start, carriageReturns);
-        const stop = end === -1 ? complete.length : end;
-        starts.set(start, stop);
-        if (complete.subarray(start, stop).indexOf('data:') !== -1) break;
-        start = stop;
-      }
-    }
-    const text = complete.toString('latin1');
+  #firstDataEvent(complete: Buffer, text: string, carriageReturns: boolean): [number, number] | undefined {
+    const match = FIRST_DATA_LINE.exec(text);
+    if (match === null) return undefined;
+    this.#sawFirstEvent = true;
+    const at = match.index + match[0].length - 'data:'.length;
+    const end = nextEventEnd(complete, at, carriageReturns);
+    return [eventStartBefore(complete, at, carriageReturns), end === -1 ? complete.length : end];
+  }
+
+  /**
+   * The events worth decoding, as sorted [start, stop) byte ranges: every event holding a marker
+   * of a fact — usage, an error, a finish reason, [DONE]. One regular-expression pass over the
+   * latin1 view finds them all (measured about twice as fast as a byte search per marker).
+   */
+  #eventsToRead(complete: Buffer, text: string, carriageReturns: boolean): Array<[number, number]> {
+    const spans: Array<[number, number]> = [];
     FACT_MARKERS.lastIndex = 0;
     for (let match = FACT_MARKERS.exec(text); match !== null; match = FACT_MARKERS.exec(text)) {
       const at = match.index;
-      const start = eventStartBefore(complete, at, carriageReturns);
       const end = nextEventEnd(complete, at, carriageReturns);
       const stop = end === -1 ? complete.length : end;
-      starts.set(start, stop);
+      spans.push([eventStartBefore(complete, at, carriageReturns), stop]);
       // The rest of this event needs no second look.
       FACT_MARKERS.lastIndex = stop;
     }
-    return [...starts].sort((a, b) => a[0] - b[0]);
+    return spans;
   }
 
   /** Records what one event's data says; returns the upstream error it carries, if any. */
@@ -166,11 +181,7 @@ export class StreamRelay {
       facts.sawDone = true;
       return undefined;
     }
-    const first = !this.#sawFirstEvent;
     this.#sawFirstEvent = true;
-    const interesting =
-      first || data.includes('"usage"') || data.includes('"error"') || /"finish_reason":\s*"/.test(data);
-    if (!interesting) return undefined;
     const chunk = parseJsonObjectText(data);
     if (!chunk) return undefined;
     facts.id ??= stringOf(chunk.id);
@@ -196,6 +207,19 @@ export class StreamRelay {
  * finish reason that is not null. Shared and stateful (`g`): reset before each use.
  */
 const FACT_MARKERS = /"usage"|"error"|\[DONE\]|"finish_reason": ?"/g;
+
+/** The start of a line that begins a `data` field (an SSE comment line starts with a colon). */
+const FIRST_DATA_LINE = /(?:^|[\r\n])data:/;
+
+/** Whether an event's data holds a fact the relay records (its markers outside any string). */
+function carriesFact(data: string): boolean {
+  return (
+    data.trim() === '[DONE]' ||
+    data.includes('"usage"') ||
+    data.includes('"error"') ||
+    /"finish_reason":\s*"/.test(data)
+  );
+}
 
 function stringOf(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
