@@ -72,6 +72,12 @@ const JOURNAL_WHILE_IN_FLIGHT_AT_MOST = 4;
  * completion then reads the row back, as after a restart).
  */
 const MAX_CARRIED_ATTRIBUTIONS = 65_536;
+/**
+ * Ids minted by `newRequestId` and not yet begun. A caller begins the id it minted within the
+ * same call (or never, when it refuses the call first): past this many, the oldest is forgotten,
+ * and its `begin` then checks the id like any other.
+ */
+const MAX_MINTED_IDS = 4096;
 
 export class LedgerImpl implements Ledger {
   readonly dialect: Ledger['dialect'];
@@ -85,6 +91,7 @@ export class LedgerImpl implements Ledger {
   readonly #writer: GroupCommitWriter;
   readonly #heartbeat = new Heartbeat(() => this.#maintain());
   readonly #begunHere = new Map<string, BegunAttribution>();
+  readonly #mintedHere = new Set<string>();
   readonly #journaling: StoreBackend['journaling'];
   #closed = false;
 
@@ -138,14 +145,28 @@ export class LedgerImpl implements Ledger {
     this.#heartbeat.start(this.#settings.heartbeatMs);
   }
 
+  newRequestId(at?: number): string {
+    const id = uuidv7(at ?? this.#settings.clock.now());
+    const minted = this.#mintedHere;
+    if (minted.size >= MAX_MINTED_IDS) {
+      const oldest = minted.values().next();
+      if (!oldest.done) minted.delete(oldest.value);
+    }
+    minted.add(id);
+    return id;
+  }
+
   async begin(request: BeginRequest): Promise<BegunRequest> {
     this.#assertOpen();
     const { id, createdAt } = rowIdentity(request, () => this.#settings.clock.now(), uuidv7);
     const row = pendingRowValues(request, { id, createdAt, instanceId: this.instanceId });
+    // An id this ledger minted is new by construction (uuidv7's random bits), as is one it mints
+    // now; a given one is checked, once.
+    const minted = request.id === undefined || this.#mintedHere.delete(id);
     // Journaled only when the id is known to be new: a begin's commit is what tells a reused id.
     const result = await this.#writer.enqueue(
       { kind: 'begin', row },
-      () => this.#fewInFlight() && this.#isNewId(id),
+      () => this.#fewInFlight() && (minted || this.#isNewId(id)),
     );
     if (!result.applied && !result.spooled) {
       throw new LedgerError(

@@ -91,6 +91,33 @@ describe('sqlite: journaled writes', () => {
     );
   });
 
+  it('begins an id it minted without looking it up; one it minted long ago is checked again', async () => {
+    const url = await dbs.url();
+    const ledger = await dbs.open({ url, journal: true, journalDelayMs: JOURNAL_DELAY_MS });
+    // Minted 4,096 ids ago: forgotten, so its begin checks it like a given id.
+    const forgotten = ledger.newRequestId();
+    for (let index = 0; index < 4095; index++) ledger.newRequestId();
+    const minted = ledger.newRequestId();
+    // Another writer takes both ids first (it cannot happen to a minted id; here it shows who looks).
+    const other = new BetterSqlite3(url);
+    const plant = other.prepare(
+      `insert into requests (id, created_at, module, model_requested, status) values (?, 0, 'planted', 'a/b', 'pending')`,
+    );
+    plant.run(minted);
+    plant.run(forgotten);
+    other.close();
+
+    // No lookup: acknowledged from the journal; its commit then finds the id taken and changes nothing.
+    await ledger.begin({ id: minted, module: 'm', modelRequested: 'a/b' });
+    expect(ledger.writerStats().journaledOps).toBe(1);
+    await expect(ledger.begin({ id: forgotten, module: 'm', modelRequested: 'a/b' })).rejects.toThrow(
+      /already exists/,
+    );
+    expect(ledger.writerStats().journaledOps).toBe(1);
+    expect(await ledger.getRequest(minted)).toMatchObject({ module: 'planted' });
+    await ledger.close();
+  });
+
   it('sends journaled writes to the spool in an outage and replays them exactly once', async () => {
     const url = await dbs.url();
     const spoolDir = dbs.folder();

@@ -37,6 +37,12 @@ export interface Ledger {
   /** The reconciler's view of the table (pass to `createReconciler`, or use `reconciler()`). */
   readonly reconciliation: ReconcileStore;
 
+  /**
+   * A new row id (a UUIDv7 of `at`, default now) for a caller that needs the id before `begin`
+   * (the gateway names its request in every answer, refusals included). A `begin` with an id
+   * minted here soon after skips the check that a given id is new.
+   */
+  newRequestId(at?: number): string;
   /** Writes the `pending` row; call before the upstream request. */
   begin(request: BeginRequest): Promise<BegunRequest>;
   /** Finishes the row and updates the rollup in the same transaction. */

@@ -11,7 +11,6 @@ import {
   worstCaseCost,
 } from '../pricing/index.ts';
 import type { Clock } from '../shared/clock.ts';
-import { uuidv7 } from '../shared/ids.ts';
 import { type Money, moneyFromUsd } from '../shared/money.ts';
 import { applyModuleProfile } from './apply-profile.ts';
 import { BudgetIndex } from './budget-index.ts';
@@ -168,7 +167,7 @@ export function createMeter(options: MeterOptions): Meter {
       if (remaining !== undefined && worstCase > remaining)
         throw new BalanceTooLowError(remaining, worstCase);
 
-      const id = input.id ?? uuidv7(startedAt);
+      const id = input.id ?? ledger.newRequestId(startedAt);
       const who = {
         module: attribution.module,
         userId: attribution.userId ?? null,

@@ -2,7 +2,6 @@ import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { errorFromResponse, type ForwardedResponse } from '../../client/index.ts';
 import { type CallEnd, type CallFailure, failureOf, type MeteredCall } from '../../metering/index.ts';
 import type { UsageLike } from '../../pricing/index.ts';
-import { uuidv7 } from '../../shared/ids.ts';
 import { moneyToNumber } from '../../shared/money.ts';
 import { attributionOf } from '../attribution.ts';
 import type { Principal } from '../auth.ts';
@@ -42,7 +41,8 @@ export async function proxyInference(
   res: ServerResponse,
 ): Promise<void> {
   const startedAt = ctx.clock.now();
-  const requestId = uuidv7(startedAt);
+  // Minted by the ledger, whose `begin` then knows it is new.
+  const requestId = ctx.ledger.newRequestId(startedAt);
   let principal: Principal | undefined;
   let call: MeteredCall<JsonObject>;
   let upstreamBytes: Buffer | string;
