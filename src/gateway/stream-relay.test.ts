@@ -101,16 +101,19 @@ describe('StreamRelay', () => {
     });
   }
 
-  it('forwards each complete event at once, at every byte boundary', () => {
+  it('forwards each complete event at once, at every byte boundary, but holds the read that ends the stream', () => {
     const bytes = Buffer.from(streamText('\n'));
     const firstEventEnd = bytes.indexOf('\n\n', bytes.indexOf('data:')) + 2;
+    const doneEnd = bytes.indexOf('\n\n', bytes.indexOf('data: [DONE]')) + 2;
     for (let cut = 1; cut < bytes.length; cut++) {
       const r = relay();
       const first = r.push(bytes.subarray(0, cut));
       const forwarded = first?.length ?? 0;
-      // Everything up to the last complete event in the first piece is out already.
+      // Everything up to the last complete event in the first piece is out already, unless that
+      // piece holds all of [DONE]: then it waits, whole, for the commit.
       const expected = bytes.subarray(0, cut).lastIndexOf('\n\n');
-      expect(forwarded).toBe(expected === -1 ? 0 : Math.min(expected + 2, bytes.indexOf('data: [DONE]')));
+      if (cut >= doneEnd) expect(forwarded).toBe(0);
+      else expect(forwarded).toBe(expected === -1 ? 0 : expected + 2);
       r.push(bytes.subarray(cut));
       r.drain();
       expect(r.facts.usage).toEqual(usage);
@@ -152,10 +155,17 @@ describe('StreamRelay', () => {
     });
     const first = event({ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' } }] });
     const text = `${first}${tricky.repeat(3)}${event({ ...base, choices: [], usage })}data:[DONE]\n\n`;
-    const out = r.push(Buffer.from(text));
-    expect(out?.toString()).toBe(text.slice(0, text.indexOf('data:[DONE]')));
+    const ending = r.push(Buffer.from(text.slice(0, text.indexOf('data:[DONE]'))));
+    expect(ending?.toString()).toBe(text.slice(0, text.indexOf('data:[DONE]')));
+    expect(r.push(Buffer.from('data:[DONE]\n\n'))).toBeUndefined();
     expect(r.facts).toMatchObject({ id: 'gen-1', usage, sawDone: true, error: undefined });
     expect(r.drain().toString()).toBe('data:[DONE]\n\n');
+
+    // All in one read: held whole.
+    const whole = relay();
+    expect(whole.push(Buffer.from(text))).toBeUndefined();
+    expect(whole.facts).toMatchObject({ id: 'gen-1', usage, sawDone: true, error: undefined });
+    expect(whole.drain().toString()).toBe(text);
   });
 
   it('cleans an error event in the middle of a run and leaves the events around it byte for byte', () => {

@@ -26,8 +26,9 @@ export type ErrorEventCleaner = (chunk: Record<string, unknown>, error: Upstream
 
 /**
  * The gateway's stream relay: upstream bytes go to the caller as they arrive, cut only at event
- * boundaries, untouched — except that `data: [DONE]` (and anything after it) is held back until
- * the ledger row is committed, and an upstream error event is replaced by a clean one. A side
+ * boundaries, untouched — except that the upstream read holding `data: [DONE]` (and anything
+ * after it) is held back until the ledger row is committed, and an upstream error event is
+ * replaced by a clean one. A side
  * reader looks at the same complete events for id, model, provider, usage, finish reason and
  * errors. It is the hot path, so it is cheap: a byte search decides whether a run of events can
  * carry anything of interest (the first event, usage, a finish reason, an error, [DONE]), and
@@ -118,12 +119,13 @@ export class StreamRelay {
       const data = eventData(complete.toString('utf8', start, stop));
       if (data === undefined) continue;
       if (data.trim() === '[DONE]') {
+        // The bytes that end the stream wait for the commit as one: with [DONE], what came in
+        // the same read before it (a short stream's every event), so the caller gets them in
+        // one write, with the response's end, rather than two.
         this.facts.sawDone = true;
-        this.#held = [complete.subarray(start), ...(this.#tail ? [this.#tail] : [])];
+        this.#held = [...pieces, complete.subarray(copiedTo), ...(this.#tail ? [this.#tail] : [])];
         this.#tail = undefined;
-        pieces.push(complete.subarray(copiedTo, start));
-        copiedTo = complete.length;
-        break;
+        return undefined;
       }
       // A marker may sit in a content string ("[DONE]" needs no escaping): such an event carries no fact.
       const error = carriesFact(data) ? this.#observeData(data) : undefined;

@@ -168,12 +168,14 @@ async function relayStream(
   // The generation id is known before the first token: written to the row, it lets an interrupted
   // row be re-costed from GET /generation if this process dies mid-stream. It is written at the
   // end of this turn too, so its commit never delays the first chunk, and not at all when the
-  // stream has already ended by then (short streams often do): the completion carries the id.
+  // stream has already ended, or sent [DONE], by then (short streams often do): the completion
+  // carries the id.
   let bodyStarted = false;
   const announcedId = opened.headers['x-generation-id'];
   const endOfTurn = setImmediate(() => {
-    if (!bodyStarted && !res.destroyed) res.flushHeaders();
-    if (announcedId) attachGenerationId(ctx, call.id, announcedId);
+    // A stream that ended within this turn is answered whole in a moment: headers and all at once.
+    if (!bodyStarted && !relay.facts.sawDone && !res.destroyed) res.flushHeaders();
+    if (announcedId && !relay.facts.sawDone) attachGenerationId(ctx, call.id, announcedId);
   });
   const relay = new StreamRelay((chunk, error) => cleanErrorEvent(ctx, call.id, chunk, error));
   const kept: Buffer[] | undefined = ctx.storeBodies ? [] : undefined;
