@@ -160,6 +160,7 @@ export async function startGateway(input: StartGatewayInput): Promise<RunningGat
     secrets: [apiKey, config.gateway.adminKey].filter((secret): secret is string => Boolean(secret)),
     maxStreamsPerKey: input.maxStreamsPerKey ?? config.gateway.maxStreamsPerKey,
     storeBodies: config.storeBodies.enabled,
+    inFlight: { calls: 0 },
   };
   const app = buildGatewayApp(context, config.gateway);
   // Warm the catalogue so the first call does not wait for it (failures are retried in the background).

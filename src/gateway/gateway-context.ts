@@ -25,4 +25,6 @@ export interface GatewayContext {
   maxStreamsPerKey: number;
   /** Opt-in: keep request and response bodies (in their own table, purged after the retention). */
   storeBodies: boolean;
+  /** Metered calls under way in this process, counted by the hot path. */
+  inFlight: { calls: number };
 }

@@ -166,6 +166,14 @@ describe('StreamRelay', () => {
     expect(whole.push(Buffer.from(text))).toBeUndefined();
     expect(whole.facts).toMatchObject({ id: 'gen-1', usage, sawDone: true, error: undefined });
     expect(whole.drain().toString()).toBe(text);
+
+    // …unless what came before [DONE] is taken out first: then [DONE] alone stays.
+    const early = relay();
+    expect(early.push(Buffer.from(text))).toBeUndefined();
+    expect(early.releaseBeforeDone()?.toString()).toBe(text.slice(0, text.indexOf('data:[DONE]')));
+    expect(early.releaseBeforeDone()).toBeUndefined();
+    expect(early.push(Buffer.from(': after\n\n'))).toBeUndefined();
+    expect(early.drain().toString()).toBe('data:[DONE]\n\n: after\n\n');
   });
 
   it('cleans an error event in the middle of a run and leaves the events around it byte for byte', () => {

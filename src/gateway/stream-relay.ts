@@ -26,8 +26,9 @@ export type ErrorEventCleaner = (chunk: Record<string, unknown>, error: Upstream
 
 /**
  * The gateway's stream relay: upstream bytes go to the caller as they arrive, cut only at event
- * boundaries, untouched — except that the upstream read holding `data: [DONE]` (and anything
- * after it) is held back until the ledger row is committed, and an upstream error event is
+ * boundaries, untouched — except that `data: [DONE]` (and anything after it) is held back until
+ * the ledger row is committed, the events before it in the same read are held until the caller
+ * of `releaseBeforeDone` takes them (at once, or with [DONE]), and an upstream error event is
  * replaced by a clean one. A side
  * reader looks at the same complete events for id, model, provider, usage, finish reason and
  * errors. It is the hot path, so it is cheap: a byte search decides whether a run of events can
@@ -48,7 +49,10 @@ export class StreamRelay {
   readonly #cleanError: ErrorEventCleaner;
   #sawFirstEvent = false;
   #tail: Buffer | undefined;
+  /** From `[DONE]` on: sent after the commit. */
   #held: Buffer[] | undefined;
+  /** What came before `[DONE]` in the same read: sent with it, unless `releaseBeforeDone` takes it first. */
+  #heldBeforeDone: Buffer[] | undefined;
 
   constructor(cleanError: ErrorEventCleaner) {
     this.#cleanError = cleanError;
@@ -80,10 +84,27 @@ export class StreamRelay {
       const data = eventData(tail.toString('utf8'));
       if (data !== undefined && (!this.#sawFirstEvent || carriesFact(data))) this.#observeData(data);
     }
-    const rest = [...(this.#held ?? []), ...(this.#tail ? [this.#tail] : [])];
+    const rest = [
+      ...(this.#heldBeforeDone ?? []),
+      ...(this.#held ?? []),
+      ...(this.#tail ? [this.#tail] : []),
+    ];
+    this.#heldBeforeDone = undefined;
     this.#held = undefined;
     this.#tail = undefined;
     return Buffer.concat(rest);
+  }
+
+  /**
+   * The bytes that came before `[DONE]` in the read that carried it, taken out of the held ones
+   * (undefined when there are none): for a caller that will not see the stream end at once.
+   */
+  releaseBeforeDone(): Buffer | undefined {
+    const before = this.#heldBeforeDone;
+    this.#heldBeforeDone = undefined;
+    if (!before) return undefined;
+    const bytes = Buffer.concat(before);
+    return bytes.length > 0 ? bytes : undefined;
   }
 
   /** True when the stream ended properly: `[DONE]`, or at least the final usage frame. */
@@ -119,11 +140,12 @@ export class StreamRelay {
       const data = eventData(complete.toString('utf8', start, stop));
       if (data === undefined) continue;
       if (data.trim() === '[DONE]') {
-        // The bytes that end the stream wait for the commit as one: with [DONE], what came in
-        // the same read before it (a short stream's every event), so the caller gets them in
-        // one write, with the response's end, rather than two.
+        // What came before [DONE] in this read (a short stream's every event) is held apart:
+        // sent with [DONE], a stream whose end follows at once goes out in one write.
         this.facts.sawDone = true;
-        this.#held = [...pieces, complete.subarray(copiedTo), ...(this.#tail ? [this.#tail] : [])];
+        pieces.push(complete.subarray(copiedTo, start));
+        this.#heldBeforeDone = pieces;
+        this.#held = [complete.subarray(start), ...(this.#tail ? [this.#tail] : [])];
         this.#tail = undefined;
         return undefined;
       }
