@@ -69,6 +69,7 @@ export interface MeteredCall<TRequest> {
   readonly requestChanged: boolean;
   readonly attribution: Attribution;
   readonly startedAt: number;
+  /** The most the call can cost (computed when first asked: only budgets and balances need it). */
   readonly worstCase: Money;
   /** Records how the call ended; resolves once the row is committed. Idempotent. */
   finish(end: CallEnd): Promise<FinishedCall>;
@@ -150,9 +151,14 @@ export function createMeter(options: MeterOptions): Meter {
       const at = new Date(startedAt);
       const modelRequested = typeof request.model === 'string' ? request.model : undefined;
       const pricing = await pricingOf(modelRequested);
-      const worstCase = pricing
-        ? worstCaseCost(request, pricing, { at, defaultMaxTokens: options.defaultMaxTokens })
-        : unknownModelWorstCase;
+      // Estimating the prompt walks every message: done only when a budget, a balance or the
+      // caller asks, never for a call nothing limits (the gateway's usual case).
+      const profiledRequest = request;
+      let worstCaseMemo: Money | undefined;
+      const worstCase = (): Money =>
+        (worstCaseMemo ??= pricing
+          ? worstCaseCost(profiledRequest, pricing, { at, defaultMaxTokens: options.defaultMaxTokens })
+          : unknownModelWorstCase);
 
       if (profiled.maxCostUsd !== undefined && pricing && modelRequested) {
         const cap = moneyFromUsd(profiled.maxCostUsd);
@@ -164,8 +170,8 @@ export function createMeter(options: MeterOptions): Meter {
       }
 
       const remaining = options.balance?.remaining();
-      if (remaining !== undefined && worstCase > remaining)
-        throw new BalanceTooLowError(remaining, worstCase);
+      if (remaining !== undefined && worstCase() > remaining)
+        throw new BalanceTooLowError(remaining, worstCase());
 
       const id = input.id ?? ledger.newRequestId(startedAt);
       const who = {
@@ -175,7 +181,7 @@ export function createMeter(options: MeterOptions): Meter {
       };
       let reservation: Reservation | undefined;
       if (await budgetIndex.covers(who)) {
-        reservation = await ledger.budgets.reserve({ ...who, amount: worstCase, requestId: id });
+        reservation = await ledger.budgets.reserve({ ...who, amount: worstCase(), requestId: id });
       }
       try {
         await ledger.begin({
@@ -233,7 +239,9 @@ export function createMeter(options: MeterOptions): Meter {
         requestChanged,
         attribution,
         startedAt,
-        worstCase,
+        get worstCase() {
+          return worstCase();
+        },
         finish: (end) => {
           finished ??= finish(end);
           return finished;
