@@ -59,6 +59,16 @@ describe('OpenRouterTransport', () => {
     await (await transport.send({ method: 'GET', path: 'models' })).body.text();
     expect(server.requests[0]?.headers.authorization).toBeUndefined();
     expect(server.requests[0]?.url).toBe('/api/v1/models');
+    // The same path again, with a query, then without (its target is remembered): each as asked.
+    server.respond((_req, res) => res.end('{}'));
+    await (await transport.send({ method: 'GET', path: 'models', query: { category: 'x' } })).body.text();
+    server.respond((_req, res) => res.end('{}'));
+    await (await transport.send({ method: 'GET', path: 'models' })).body.text();
+    expect(server.requests.map((request) => request.url)).toEqual([
+      '/api/v1/models',
+      '/api/v1/models?category=x',
+      '/api/v1/models',
+    ]);
     await transport.close();
   });
 

@@ -96,8 +96,21 @@ export function createOpenRouterTransport(options: TransportOptions): OpenRouter
     return pool;
   }
 
+  /** Where each query-less path goes: the same few paths carry almost every call. */
+  const targets = new Map<string, { origin: string; path: string }>();
+  function targetOf(path: string, query: TransportRequest['query']): { origin: string; path: string } {
+    const plain = query === undefined || Object.keys(query).length === 0;
+    const known = plain ? targets.get(path) : undefined;
+    if (known) return known;
+    const url = buildUrl(base, baseUrl, path, query);
+    const target = { origin: url.origin, path: url.search ? `${url.pathname}${url.search}` : url.pathname };
+    // Bounded: a passthrough may forward any path a caller names.
+    if (plain && targets.size < MAX_CACHED_TARGETS) targets.set(path, target);
+    return target;
+  }
+
   async function send(req: TransportRequest): Promise<TransportResponse> {
-    const url = buildUrl(base, baseUrl, req.path, req.query);
+    const target = targetOf(req.path, req.query);
     const headers: Record<string, string> = { 'user-agent': USER_AGENT, ...defaultHeaders };
     for (const [name, value] of Object.entries(req.headers ?? {})) {
       const lower = name.toLowerCase();
@@ -117,9 +130,9 @@ export function createOpenRouterTransport(options: TransportOptions): OpenRouter
           )
         : undefined;
     try {
-      const response = await dispatchRequest(dispatcherFor(url.origin), {
-        origin: url.origin,
-        path: url.search ? `${url.pathname}${url.search}` : url.pathname,
+      const response = await dispatchRequest(dispatcherFor(target.origin), {
+        origin: target.origin,
+        path: target.path,
         method: req.method,
         headers,
         body: req.body ?? null,
@@ -144,6 +157,8 @@ export function createOpenRouterTransport(options: TransportOptions): OpenRouter
     },
   };
 }
+
+const MAX_CACHED_TARGETS = 256;
 
 function buildUrl(
   base: URL,

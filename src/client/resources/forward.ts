@@ -44,7 +44,7 @@ export function createForwardResource(ctx: CallContext): ForwardResource {
             method: spec.method,
             path: spec.path,
             query: spec.query,
-            headers: { ...spec.headers, ...options.headers },
+            headers: options.headers ? { ...spec.headers, ...options.headers } : spec.headers,
             body: spec.body,
             signal,
           });
