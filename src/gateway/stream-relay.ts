@@ -29,11 +29,11 @@ export type ErrorEventCleaner = (chunk: Record<string, unknown>, error: Upstream
  * boundaries, untouched — except that `data: [DONE]` (and anything after it) is held back until
  * the ledger row is committed, the events before it in the same read are held until the caller
  * of `releaseBeforeDone` takes them (at once, or with [DONE]), and an upstream error event is
- * replaced by a clean one. A side
- * reader looks at the same complete events for id, model, provider, usage, finish reason and
- * errors. It is the hot path, so it is cheap: a byte search decides whether a run of events can
- * carry anything of interest (the first event, usage, a finish reason, an error, [DONE]), and
- * only those events are split and JSON-parsed; the rest of a long stream is never decoded.
+ * replaced by a clean one. A side reader looks at the same complete events for id, model,
+ * provider, usage, finish reason and errors. It is the hot path, so it is cheap: a byte search
+ * decides whether a run of events can carry anything of interest (the first event, usage, a
+ * finish reason, an error, [DONE]), and only those events are split and JSON-parsed; the rest of
+ * a long stream is never decoded.
  */
 export class StreamRelay {
   readonly facts: StreamFacts = {
@@ -125,7 +125,8 @@ export class StreamRelay {
     if (spans.length > 0) out = this.#readEvents(complete, spans);
     // The first data event is read for its id, model and provider alone, so only when no event
     // read above told them: every chunk carries all three, a short stream's usage event too.
-    if (firstData && (this.facts.id === undefined || this.facts.model === undefined)) {
+    const { id, model, provider } = this.facts;
+    if (firstData && (id === undefined || model === undefined || provider === undefined)) {
       const data = eventData(complete.toString('utf8', firstData[0], firstData[1]));
       if (data !== undefined) this.#observeData(data);
     }
