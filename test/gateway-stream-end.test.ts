@@ -1,7 +1,10 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
+import {
+  requestStream,
+  type ScriptedStreamStand,
+  shortStream,
+  startScriptedStreamStand,
+} from './helpers/scripted-upstream.ts';
 
 /**
  * An upstream that sends a stream's last events and [DONE] in one write, then takes its time to
@@ -9,49 +12,20 @@ import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
  * the events before it in the same read must not wait for that, idle or busy.
  */
 const END_AFTER_MS = 400;
-let upstream: Server;
-let t: TestGateway;
+let t: ScriptedStreamStand;
 
 beforeAll(async () => {
-  upstream = createServer((req, res) => {
-    if (req.url?.endsWith('/models')) {
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{"data":[]}');
-      return;
-    }
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'x-generation-id': 'gen-slow-end-1' });
-    const chunk = (extra: Record<string, unknown>) =>
-      `data: ${JSON.stringify({ id: 'gen-slow-end-1', model: 'openai/gpt-4o-mini', provider: 'OpenAI', object: 'chat.completion.chunk', ...extra })}\n\n`;
-    res.write(
-      chunk({ choices: [{ index: 0, delta: { content: 'all' }, finish_reason: 'stop' }] }) +
-        chunk({
-          choices: [],
-          usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4, cost: 0.000001 },
-        }) +
-        'data: [DONE]\n\n',
-    );
+  t = await startScriptedStreamStand('gen-slow-end-1', (res) => {
+    res.write(shortStream('gen-slow-end-1', 'all'));
     setTimeout(() => res.end(), END_AFTER_MS);
   });
-  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-  const { port } = upstream.address() as AddressInfo;
-  t = await startTestGateway({ config: { openrouter: { baseUrl: `http://127.0.0.1:${port}/api/v1` } } });
 });
-afterAll(async () => {
-  await t.close();
-  await new Promise((resolve) => upstream.close(resolve));
-});
+afterAll(() => t.close());
 
 /** When the usage event and [DONE] reached the caller, in ms from the request. */
 async function arrivals(): Promise<{ usageMs: number; doneMs: number; requestId: string }> {
   const started = Date.now();
-  const response = await fetch(`${t.gateway.url}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      model: 'openai/gpt-4o-mini',
-      stream: true,
-      messages: [{ role: 'user', content: 'hi' }],
-    }),
-  });
+  const response = await requestStream(t);
   expect(response.status).toBe(200);
   const reader = response.body?.getReader();
   if (!reader) throw new Error('no body');

@@ -1,7 +1,10 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
+import {
+  requestStream,
+  type ScriptedStreamStand,
+  shortStream,
+  startScriptedStreamStand,
+} from './helpers/scripted-upstream.ts';
 
 /**
  * An upstream that answers a stream's headers at once and its first event only later, as a
@@ -9,51 +12,22 @@ import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
  * its 200 straight away, not when the first chunk comes.
  */
 const FIRST_EVENT_AFTER_MS = 400;
-let upstream: Server;
-let t: TestGateway;
+let t: ScriptedStreamStand;
 
 beforeAll(async () => {
-  upstream = createServer((req, res) => {
-    if (req.url?.endsWith('/models')) {
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{"data":[]}');
-      return;
-    }
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'x-generation-id': 'gen-late-1' });
+  t = await startScriptedStreamStand('gen-late-1', (res) => {
     res.flushHeaders();
-    const chunk = (extra: Record<string, unknown>) =>
-      `data: ${JSON.stringify({ id: 'gen-late-1', model: 'openai/gpt-4o-mini', provider: 'OpenAI', object: 'chat.completion.chunk', ...extra })}\n\n`;
     setTimeout(() => {
-      res.end(
-        chunk({ choices: [{ index: 0, delta: { content: 'late' }, finish_reason: 'stop' }] }) +
-          chunk({
-            choices: [],
-            usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4, cost: 0.000001 },
-          }) +
-          'data: [DONE]\n\n',
-      );
+      res.end(shortStream('gen-late-1', 'late'));
     }, FIRST_EVENT_AFTER_MS);
   });
-  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-  const { port } = upstream.address() as AddressInfo;
-  t = await startTestGateway({ config: { openrouter: { baseUrl: `http://127.0.0.1:${port}/api/v1` } } });
 });
-afterAll(async () => {
-  await t.close();
-  await new Promise((resolve) => upstream.close(resolve));
-});
+afterAll(() => t.close());
 
 describe('a stream whose first event is slow', () => {
   it('gets its headers at once and its events when they come; the row has its generation id meanwhile', async () => {
     const started = Date.now();
-    const response = await fetch(`${t.gateway.url}/v1/chat/completions`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        model: 'openai/gpt-4o-mini',
-        stream: true,
-        messages: [{ role: 'user', content: 'hi' }],
-      }),
-    });
+    const response = await requestStream(t);
     const headersAfter = Date.now() - started;
     expect(response.status).toBe(200);
     expect(headersAfter).toBeLessThan(FIRST_EVENT_AFTER_MS / 2);
