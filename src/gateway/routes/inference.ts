@@ -1,6 +1,12 @@
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { errorFromResponse, type ForwardedResponse } from '../../client/index.ts';
-import { type CallEnd, type CallFailure, failureOf, type MeteredCall } from '../../metering/index.ts';
+import {
+  type CallEnd,
+  type CallFailure,
+  type FinishedCall,
+  failureOf,
+  type MeteredCall,
+} from '../../metering/index.ts';
 import type { UsageLike } from '../../pricing/index.ts';
 import { moneyToNumber } from '../../shared/money.ts';
 import { attributionOf } from '../attribution.ts';
@@ -113,7 +119,7 @@ async function proxyCall(
   } catch (error) {
     releaseStream();
     const cancelled = callerGone.signal.aborted;
-    await finishCall(
+    const report = await finishCall(
       ctx,
       route,
       call,
@@ -126,6 +132,7 @@ async function proxyCall(
       sentAt,
     );
     if (!cancelled) answerError(ctx, res, route, requestId, error, call);
+    report();
     return;
   }
 
@@ -249,7 +256,7 @@ async function relayStream(
       };
     }
   }
-  await finishCall(
+  const report = await finishCall(
     ctx,
     route,
     call,
@@ -270,7 +277,10 @@ async function relayStream(
   );
   if (kept && held.length > 0) kept.push(held);
   const transcript = kept && Buffer.concat(kept);
-  if (cancelled || res.destroyed) return transcript;
+  if (cancelled || res.destroyed) {
+    report();
+    return transcript;
+  }
   // The row is committed: now the last bytes ([DONE]) may go. A failure the upstream did not
   // report itself becomes a final SSE error event, as OpenRouter does.
   const closing =
@@ -281,6 +291,7 @@ async function relayStream(
         ])
       : held;
   res.end(closing);
+  report();
   return transcript;
 }
 
@@ -313,7 +324,7 @@ async function relayJson(
     inBandError = toGatewayError(apiError);
   }
   const generationId = stringField(answer?.id) ?? opened.headers['x-generation-id'] ?? null;
-  await finishCall(
+  const report = await finishCall(
     ctx,
     route,
     call,
@@ -333,7 +344,10 @@ async function relayJson(
     },
     sentAt,
   );
-  if (res.destroyed) return bytes;
+  if (res.destroyed) {
+    report();
+    return bytes;
+  }
   if (failure) {
     // A body that broke off or does not parse is the upstream's fault: 502, never our 500.
     const unreadable = new GatewayError(
@@ -341,6 +355,7 @@ async function relayJson(
       'The AI service sent an invalid response. Please try again.',
     );
     answerError(ctx, res, route, call.id, inBandError ?? unreadable, call);
+    report();
     return bytes;
   }
   res.writeHead(opened.status, {
@@ -350,18 +365,35 @@ async function relayJson(
     'x-tollgate-request-id': call.id,
   });
   res.end(bytes);
+  report();
   return bytes;
 }
 
+/**
+ * Completes the call's ledger row (committed or journaled when this resolves); returns its report
+ * (metrics, the log line), for the caller to run once the answer is written.
+ */
 async function finishCall(
   ctx: GatewayContext,
   route: InferenceRoute,
   call: MeteredCall<JsonObject>,
   end: CallEnd,
   sentAt: number,
-): Promise<void> {
+): Promise<() => void> {
   const now = ctx.clock.now();
   const finished = await call.finish({ ...end, latencyMs: now - call.startedAt });
+  return () => reportCall(ctx, route, call, end, finished, { now, sentAt });
+}
+
+/** Metrics and the log line of a finished call: after its answer is written, never delaying it. */
+function reportCall(
+  ctx: GatewayContext,
+  route: InferenceRoute,
+  call: MeteredCall<JsonObject>,
+  end: CallEnd,
+  finished: FinishedCall,
+  { now, sentAt }: { now: number; sentAt: number },
+): void {
   const model = end.model ?? (typeof call.request.model === 'string' ? call.request.model : 'default');
   const usage = end.usage as { prompt_tokens?: unknown; completion_tokens?: unknown } | null | undefined;
   ctx.metrics.recordCall({
