@@ -210,7 +210,7 @@ async function relayStream(
   // leaves at once, for the lowest latency. A busy gateway keeps it until the end of the turn:
   // when the upstream body ends within it (a short stream's usually does), everything goes out
   // in one write after the commit, which saves a write per stream where CPU is what limits.
-  let releaseBeforeDone: NodeJS.Immediate | undefined;
+  let beforeDoneTimer: NodeJS.Immediate | undefined;
   const sendBeforeDone = () => {
     const before = relay.releaseBeforeDone();
     if (!before || res.destroyed) return;
@@ -227,9 +227,9 @@ async function relayStream(
       kept?.push(out);
       return out;
     }
-    if (!relay.facts.sawDone || releaseBeforeDone !== undefined) return undefined;
+    if (!relay.facts.sawDone || beforeDoneTimer !== undefined) return undefined;
     if (ctx.inFlight.calls > BUSY_ABOVE_CALLS_IN_FLIGHT) {
-      releaseBeforeDone = setImmediate(sendBeforeDone);
+      beforeDoneTimer = setImmediate(sendBeforeDone);
       return undefined;
     }
     const before = relay.releaseBeforeDone();
@@ -240,7 +240,7 @@ async function relayStream(
     return before;
   });
   clearImmediate(endOfTurn);
-  clearImmediate(releaseBeforeDone);
+  clearImmediate(beforeDoneTimer);
   const held = relay.drain();
   const facts = relay.facts;
   const cancelled = callerGone.aborted;
