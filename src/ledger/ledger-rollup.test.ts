@@ -126,7 +126,12 @@ for (const dialect of DIALECTS) {
             usage: {
               promptTokens: Math.floor(random() * 1000),
               completionTokens: Math.floor(random() * 500),
+              // Sometimes absent, so cells see every mix of zero and non-zero counters.
+              reasoningTokens: random() < 0.5 ? null : Math.floor(random() * 300),
+              cachedTokens: random() < 0.5 ? null : Math.floor(random() * 200),
+              cacheWriteTokens: random() < 0.7 ? null : Math.floor(random() * 100),
             },
+            upstreamInferenceCost: random() < 0.7 ? null : BigInt(Math.floor(random() * 1e11)),
             cost: random() < 0.2 ? null : BigInt(Math.floor(random() * 1e12)),
             costSource: 'usage',
             estimatedCost: BigInt(Math.floor(random() * 1e12)),

@@ -86,10 +86,19 @@ export function placeholders(count: number): string {
   return Array.from({ length: count }, () => '?').join(', ');
 }
 
-/** The end of a rollup upsert, in both dialects: a cell that exists adds the new counters to its own. */
-export function addToRollupCell(table: string, dimensions: readonly string[]): string {
-  return `on conflict (${dimensions.map(quoteIdentifier).join(', ')}) do update set ${ROLLUP_COUNTERS.map(
-    (name) =>
-      `${quoteIdentifier(name)} = ${table}.${quoteIdentifier(name)} + excluded.${quoteIdentifier(name)}`,
-  ).join(', ')}`;
+/**
+ * The end of a rollup upsert, in both dialects: a cell that exists adds the new counters (all of
+ * them unless `counters` names some) to its own.
+ */
+export function addToRollupCell(
+  table: string,
+  dimensions: readonly string[],
+  counters: readonly string[] = ROLLUP_COUNTERS,
+): string {
+  return `on conflict (${dimensions.map(quoteIdentifier).join(', ')}) do update set ${counters
+    .map(
+      (name) =>
+        `${quoteIdentifier(name)} = ${table}.${quoteIdentifier(name)} + excluded.${quoteIdentifier(name)}`,
+    )
+    .join(', ')}`;
 }
