@@ -130,17 +130,43 @@ const rollupUpsertSql = (table: string, dimensions: readonly string[]) => (mask:
 ${addToRollupCell(table, dimensions, counters)}`;
 };
 
-/** The dimension values of a rollup cell, then its non-zero counters, and their counter mask. */
-function changedCounters(dimensions: readonly string[], key: object, counters: RollupCounters) {
-  const values: unknown[] = dimensions.map((name) => (key as Record<string, string>)[name]);
-  let mask = 0;
-  for (let index = 0; index < ROLLUP_COUNTERS.length; index++) {
-    const value = counters[ROLLUP_COUNTERS[index] as (typeof ROLLUP_COUNTERS)[number]];
-    if (value === 0n) continue;
-    mask |= 1 << index;
-    values.push(value);
-  }
-  return { mask, values };
+type Counter = (typeof ROLLUP_COUNTERS)[number];
+
+/** Every counter bound: what an upsert falls back to once MAX_ROLLUP_STATEMENTS are prepared. */
+const EVERY_COUNTER = (1 << ROLLUP_COUNTERS.length) - 1;
+
+/**
+ * Statements kept per rollup table. Which counters move depends on the traffic (statuses, token
+ * kinds, re-costing), so the sets are bounded: past this many, a new set binds every counter,
+ * zeros included, as one shared statement.
+ */
+export const MAX_ROLLUP_STATEMENTS = 64;
+
+/** Upserts into one rollup table, each statement prepared on first use (the table may not exist before). */
+function rollupUpserter(
+  database: BetterSqlite3.Database,
+  table: string,
+  dimensions: readonly string[],
+): (key: object, counters: RollupCounters) => void {
+  const text = rollupUpsertSql(table, dimensions);
+  const prepared = new Map<number, Statement>();
+  return (key, counters) => {
+    let mask = 0;
+    for (let index = 0; index < ROLLUP_COUNTERS.length; index++) {
+      if (counters[ROLLUP_COUNTERS[index] as Counter] !== 0n) mask |= 1 << index;
+    }
+    let statement = prepared.get(mask);
+    if (statement === undefined) {
+      if (prepared.size >= MAX_ROLLUP_STATEMENTS) mask = EVERY_COUNTER;
+      statement = prepared.get(mask) ?? database.prepare(text(mask));
+      prepared.set(mask, statement);
+    }
+    const values: unknown[] = dimensions.map((name) => (key as Record<string, string>)[name]);
+    for (let index = 0; index < ROLLUP_COUNTERS.length; index++) {
+      if ((mask & (1 << index)) !== 0) values.push(counters[ROLLUP_COUNTERS[index] as Counter]);
+    }
+    statement.run(values);
+  };
 }
 
 export function sqliteWriteStatements(database: BetterSqlite3.Database): SqliteWriteStatements {
@@ -168,11 +194,8 @@ export function sqliteWriteStatements(database: BetterSqlite3.Database): SqliteW
     };
     return rare;
   };
-  const fineRollup = statementPerMask(database, rollupUpsertSql('rollup_daily', ROLLUP_DIMENSIONS));
-  const coarseRollup = statementPerMask(
-    database,
-    rollupUpsertSql('rollup_daily_coarse', COARSE_ROLLUP_DIMENSIONS),
-  );
+  const fineRollup = rollupUpserter(database, 'rollup_daily', ROLLUP_DIMENSIONS);
+  const coarseRollup = rollupUpserter(database, 'rollup_daily_coarse', COARSE_ROLLUP_DIMENSIONS);
 
   return {
     begin: () => void begin.run(),
@@ -220,14 +243,8 @@ export function sqliteWriteStatements(database: BetterSqlite3.Database): SqliteW
       rareStatements().bodies.run(op.id, op.createdAt, op.request, op.response);
     },
     upsertRollup(fine, coarse) {
-      for (const entry of fine) {
-        const { mask, values } = changedCounters(ROLLUP_DIMENSIONS, entry.key, entry.counters);
-        fineRollup(mask).run(values);
-      }
-      for (const entry of coarse) {
-        const { mask, values } = changedCounters(COARSE_ROLLUP_DIMENSIONS, entry.key, entry.counters);
-        coarseRollup(mask).run(values);
-      }
+      for (const entry of fine) fineRollup(entry.key, entry.counters);
+      for (const entry of coarse) coarseRollup(entry.key, entry.counters);
     },
   };
 }
