@@ -14,7 +14,8 @@ import { longStreamBody } from './streams.ts';
  * far longer than the step lasts), then probe it with fresh streamed calls, alternating with
  * direct calls, once the streams have been held a moment (SETTLE_MS), and compare their
  * first-chunk times. A step passes when all N streams opened and the probes' p99 added first-chunk
- * time stays under 10 ms; a target that cannot open all N streams is not pushed further. The proxy's RSS is read while the N streams are held.
+ * time stays under 10 ms; a target that cannot open all N streams is not pushed further. The
+ * proxy's RSS is read while the N streams are held.
  */
 
 const HELD_FRAME_MS = 1000;

@@ -44,8 +44,10 @@ function beginRequest(index: number): BeginRequest {
   };
 }
 
-/** Random bytes drawn a pool at a time: one `randomBytes` call per id cost the load generator
- * about 5% of the measured rate, time the ledger does not spend. */
+/**
+ * The generation ids' random bytes, drawn a pool at a time: one `randomBytes` call per id cost the
+ * load generator about 5% of the measured rate, time the ledger does not spend.
+ */
 const RANDOM_IDS_PER_DRAW = 4096;
 let randomHex = '';
 let randomHexAt = 0;

@@ -120,8 +120,8 @@ response_body = coalesce(excluded.response_body, request_bodies.response_body)`;
 /**
  * A rollup upsert naming only the counters in `mask` (bit i: ROLLUP_COUNTERS[i]); a new cell takes
  * the column default, 0, for the others. A completion moves under half of the counters (an ok call
- * no error, cancellation or reasoning counts), and each bound parameter and `c = c + excluded.c`
- * costs on every upsert, one per completed row in a batch of distinct users.
+ * leaves the error, cancellation and reasoning counts alone), and each bound parameter and
+ * `c = c + excluded.c` costs on every upsert: one per completed row in a batch of distinct users.
  */
 const rollupUpsertSql = (table: string, dimensions: readonly string[]) => (mask: number) => {
   const counters = ROLLUP_COUNTERS.filter((_, index) => (mask & (1 << index)) !== 0);
