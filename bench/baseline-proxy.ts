@@ -1,6 +1,5 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { Pool, request } from 'undici';
 import { announceReady, exitOnSignal } from './processes.ts';
@@ -53,11 +52,23 @@ export async function startBaselineProxy(upstream: string, port = 0): Promise<Ba
       body: hasBody ? req : null,
       signal: aborted.signal,
     }).then(
-      async (upstreamRes) => {
+      (upstreamRes) => {
         res.writeHead(upstreamRes.statusCode, forwardable(upstreamRes.headers));
         // Streams go out as they arrive: flush the headers before the first chunk.
         res.flushHeaders();
-        await pipeline(upstreamRes.body, res).catch(() => res.destroy());
+        // Pumped by hand, as the gateway does: `stream.pipeline` aborts an AbortController of its
+        // own each time it finishes, which builds a DOMException with a stack trace, about 19 µs
+        // a call in this proxy's CPU profile: not the least a proxy can do.
+        const body = upstreamRes.body;
+        const resume = () => body.resume();
+        body.on('data', (chunk: Buffer) => {
+          if (!res.write(chunk)) {
+            body.pause();
+            res.once('drain', resume);
+          }
+        });
+        body.once('end', () => res.end());
+        body.once('error', () => res.destroy());
       },
       () => {
         if (res.headersSent) res.destroy();
