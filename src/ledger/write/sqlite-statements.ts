@@ -70,6 +70,14 @@ function nonNullValues(
 
 type Statement = BetterSqlite3.Statement<unknown[]>;
 
+/**
+ * Statements kept per statement shape (pending insert, completion, completion returning). A few
+ * dozen column sets occur in practice, but the completion has 26 columns, so traffic could make
+ * many more: past this many, the statement prepared longest ago is dropped (better-sqlite3
+ * finalizes it when it is collected), and prepared again if its set comes back.
+ */
+export const MAX_STATEMENTS_PER_SHAPE = 64;
+
 function statementPerMask(
   database: BetterSqlite3.Database,
   text: (mask: number) => string,
@@ -79,6 +87,10 @@ function statementPerMask(
     let statement = prepared.get(mask);
     if (statement === undefined) {
       statement = database.prepare(text(mask));
+      if (prepared.size >= MAX_STATEMENTS_PER_SHAPE) {
+        // A Map iterates in insertion order: the first key is the oldest statement.
+        prepared.delete(prepared.keys().next().value as number);
+      }
       prepared.set(mask, statement);
     }
     return statement;
