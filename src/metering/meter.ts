@@ -7,6 +7,7 @@ import {
   type ModelCatalog,
   maxOutputTokens,
   maxPriceForProvider,
+  NOT_LOADED,
   type Pricing,
   worstCaseCost,
 } from '../pricing/index.ts';
@@ -111,13 +112,15 @@ export function createMeter(options: MeterOptions): Meter {
   );
   let unknownCosts = 0;
 
-  async function pricingOf(
+  /** The price now when the catalogue can tell without waiting, else once it has loaded. */
+  function pricingOf(
     model: string | undefined,
     provider?: string | null,
-  ): Promise<Pricing | undefined> {
+  ): Pricing | undefined | Promise<Pricing | undefined> {
     if (!model) return undefined;
-    const quote = await catalog.priceFor(model, provider ?? undefined);
-    return quote?.pricing;
+    const now = catalog.quoteNow(model, provider ?? undefined);
+    if (now !== NOT_LOADED) return now?.pricing;
+    return catalog.priceFor(model, provider ?? undefined).then((quote) => quote?.pricing);
   }
 
   return {
@@ -150,7 +153,8 @@ export function createMeter(options: MeterOptions): Meter {
       const startedAt = input.startedAt ?? clock.now();
       const at = new Date(startedAt);
       const modelRequested = typeof request.model === 'string' ? request.model : undefined;
-      const pricing = await pricingOf(modelRequested);
+      const priced = pricingOf(modelRequested);
+      const pricing = priced instanceof Promise ? await priced : priced;
       // Estimating the prompt walks every message: done only when a budget, a balance or the
       // caller asks, never for a call nothing limits (the gateway's usual case).
       const profiledRequest = request;
@@ -203,8 +207,8 @@ export function createMeter(options: MeterOptions): Meter {
       let finished: Promise<FinishedCall> | undefined;
       const finish = async (end: CallEnd): Promise<FinishedCall> => {
         const served = end.model ?? modelRequested;
-        const servedPricing =
-          served === modelRequested && !end.provider ? pricing : await pricingOf(served, end.provider);
+        const priced = served === modelRequested && !end.provider ? pricing : pricingOf(served, end.provider);
+        const servedPricing = priced instanceof Promise ? await priced : priced;
         const outcome = outcomeOf(
           { ...end, latencyMs: end.latencyMs ?? clock.now() - startedAt },
           { pricing: servedPricing ?? pricing, at },

@@ -34,6 +34,7 @@ export {
   type ModelCatalog,
   type ModelCatalogOptions,
   type ModelCatalogStatus,
+  NOT_LOADED,
   type PriceQuote,
 } from './model-catalog.ts';
 export type { EndpointInfo, ModelArchitecture, ModelInfo } from './model-info.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createModelCatalog } from './model-catalog.ts';
+import { createModelCatalog, NOT_LOADED } from './model-catalog.ts';
 import type { EndpointInfo, ModelInfo } from './model-info.ts';
 
 function fakeClock(start = 1_000_000) {
@@ -224,6 +224,75 @@ describe('createModelCatalog', () => {
     });
     expect(await catalog.priceFor('meta-llama/llama-3.3-70b-instruct')).toMatchObject({ source: 'model' });
     expect(requested).toEqual(['meta-llama/llama-3.3-70b-instruct']); // cached per model
+  });
+
+  it('quotes without waiting what priceFor would answer, and says when only priceFor can tell', async () => {
+    const clock = fakeClock();
+    const list = controlledList();
+    const endpoints: EndpointInfo[] = [
+      {
+        provider_name: 'Together',
+        tag: 'together',
+        pricing: { prompt: '0.00000088', completion: '0.00000088' },
+      },
+    ];
+    const endpointCalls: string[] = [];
+    const catalog = createModelCatalog({
+      clock,
+      ttlMs: 60_000,
+      listModels: list.listModels,
+      listEndpoints: async (modelId) => {
+        endpointCalls.push(modelId);
+        return endpoints;
+      },
+    });
+    // Nothing loaded: only priceFor can tell, and quoteNow starts no load of its own.
+    expect(catalog.quoteNow('meta-llama/llama-3.3-70b-instruct')).toBe(NOT_LOADED);
+    expect(list.calls).toHaveLength(0);
+    const loading = catalog.priceFor('meta-llama/llama-3.3-70b-instruct');
+    list.calls[0]?.resolve([llama, llamaFree, flash]);
+    await loading;
+
+    const asked: Array<[string, string?]> = [
+      ['meta-llama/llama-3.3-70b-instruct'],
+      ['meta-llama/llama-3.3-70b-instruct:nitro'],
+      ['meta-llama/llama-3.3-70b-instruct:free'],
+      ['google/gemini-2.5-flash-20250617'],
+      ['google/gemini-2.5-flash:free'],
+      ['nobody/unknown'],
+    ];
+    for (const [model, provider] of asked) {
+      const now = catalog.quoteNow(model, provider);
+      expect([model, now]).toEqual([model, await catalog.priceFor(model, provider)]);
+    }
+    // The same quote each time: nothing is built per call.
+    expect(catalog.quoteNow('meta-llama/llama-3.3-70b-instruct')).toBe(
+      catalog.quoteNow('meta-llama/llama-3.3-70b-instruct:nitro'),
+    );
+
+    // A provider's price needs its endpoints: not fetched yet, so only priceFor can tell.
+    expect(catalog.quoteNow('meta-llama/llama-3.3-70b-instruct', 'Together')).toBe(NOT_LOADED);
+    expect(endpointCalls).toEqual([]);
+    const viaTogether = await catalog.priceFor('meta-llama/llama-3.3-70b-instruct', 'Together');
+    expect(viaTogether).toMatchObject({ source: 'endpoint', provider: 'Together' });
+    expect(catalog.quoteNow('meta-llama/llama-3.3-70b-instruct', 'Together')).toEqual(viaTogether);
+    expect(catalog.quoteNow('meta-llama/llama-3.3-70b-instruct', 'Nobody')).toMatchObject({
+      source: 'model',
+    });
+
+    // Stale: the old quote at once, and one background refresh, as peek does.
+    clock.advance(60_000);
+    expect(catalog.quoteNow('meta-llama/llama-3.3-70b-instruct')).toMatchObject({
+      pricing: { prompt: '0.00000013' },
+    });
+    catalog.quoteNow('google/gemini-2.5-flash');
+    expect(list.calls).toHaveLength(2);
+    list.calls[1]?.resolve([{ ...llama, pricing: { prompt: '0.0000002', completion: '0.0000004' } }]);
+    await flush();
+    expect(catalog.quoteNow('meta-llama/llama-3.3-70b-instruct')).toMatchObject({
+      pricing: { prompt: '0.0000002' },
+    });
+    expect(catalog.quoteNow('google/gemini-2.5-flash')).toBeUndefined();
   });
 
   it('accepts endpoint pricing given by the caller', async () => {

@@ -59,6 +59,12 @@ export interface ModelCatalog {
   peek(modelId: string): CatalogModel | undefined;
   /** Pricing for an estimate: the provider's endpoint price when known, else the model's. */
   priceFor(modelId: string, providerName?: string): Promise<PriceQuote | undefined>;
+  /**
+   * What `priceFor` would answer, without waiting: `NOT_LOADED` when it would have to wait for
+   * the catalogue or for the provider's endpoints. Every metered call prices twice (its estimate
+   * and its cost); this keeps both off the promise machinery once the catalogue is loaded.
+   */
+  quoteNow(modelId: string, providerName?: string): PriceQuote | undefined | typeof NOT_LOADED;
   /** Per-endpoint pricing obtained elsewhere (/models/{id}/endpoints). */
   setEndpoints(modelId: string, endpoints: readonly EndpointInfo[]): void;
   /** Reloads now (joining a reload in flight); rejects when it fails, keeping the last good one. */
@@ -66,6 +72,9 @@ export interface ModelCatalog {
   status(): ModelCatalogStatus;
   close(): void;
 }
+
+/** `quoteNow`'s answer when only `priceFor` can tell, after a load. */
+export const NOT_LOADED: unique symbol = Symbol('not loaded');
 
 type Entry = Omit<CatalogModel, 'requestedId' | 'variant'>;
 type Index = ReadonlyMap<string, Entry>;
@@ -123,6 +132,15 @@ function lookup(index: Index, modelId: string): CatalogModel | undefined {
   if (!match?.[1] || !match[2] || match[2] === 'free') return undefined;
   const base = index.get(match[1]);
   return base ? { ...base, requestedId: modelId, variant: match[2] } : undefined;
+}
+
+/** The catalogue entry answering for `modelId`, as `lookup` finds it, without copying it. */
+function entryFor(index: Index, modelId: string): Entry | undefined {
+  const exact = index.get(modelId);
+  if (exact) return exact;
+  const match = /^(.+):([A-Za-z0-9._-]+)$/.exec(modelId);
+  if (!match?.[1] || !match[2] || match[2] === 'free') return undefined;
+  return index.get(match[1]);
 }
 
 function providerKey(name: string): string {
@@ -184,6 +202,56 @@ export function createModelCatalog(options: ModelCatalogOptions): ModelCatalog {
     return (await cell.get()) ?? givenEndpoints.get(modelId) ?? [];
   };
 
+  /** Quotes made once per entry and endpoint: the same few answer nearly every call. */
+  const modelQuotes = new WeakMap<Entry, PriceQuote>();
+  const endpointQuotes = new WeakMap<EndpointEntry, PriceQuote>();
+  const quoteFrom = (
+    model: Entry,
+    endpoints: readonly EndpointEntry[] | undefined,
+    providerName: string | undefined,
+  ): PriceQuote | undefined => {
+    if (providerName && endpoints) {
+      const key = providerKey(providerName);
+      const endpoint = endpoints.find((entry) => entry.keys.includes(key));
+      if (endpoint?.pricing) {
+        let quote = endpointQuotes.get(endpoint);
+        if (!quote) {
+          quote = {
+            modelId: model.id,
+            pricing: endpoint.pricing,
+            source: 'endpoint',
+            provider: endpoint.providerName,
+          };
+          endpointQuotes.set(endpoint, quote);
+        }
+        return quote;
+      }
+    }
+    if (!model.pricing) return undefined;
+    let quote = modelQuotes.get(model);
+    if (!quote) {
+      quote = { modelId: model.id, pricing: model.pricing, source: 'model' };
+      modelQuotes.set(model, quote);
+    }
+    return quote;
+  };
+  /** The endpoints `endpointsFor` would answer now, or NOT_LOADED when it would wait. */
+  const endpointsNow = (modelId: string): readonly EndpointEntry[] | typeof NOT_LOADED => {
+    if (!listEndpoints) return givenEndpoints.get(modelId) ?? [];
+    const cell = fetchedEndpoints.get(modelId);
+    if (cell?.current() === undefined) return NOT_LOADED;
+    return cell.peek() ?? NOT_LOADED;
+  };
+  const quoteNow = (modelId: string, providerName?: string): PriceQuote | undefined | typeof NOT_LOADED => {
+    if (catalogue.current() === undefined) return NOT_LOADED;
+    const index = catalogue.peek();
+    const model = index && entryFor(index, modelId);
+    if (!model) return undefined;
+    if (!providerName) return quoteFrom(model, undefined, undefined);
+    const endpoints = endpointsNow(model.id);
+    return endpoints === NOT_LOADED ? NOT_LOADED : quoteFrom(model, endpoints, providerName);
+  };
+
   return {
     async list() {
       await catalogue.get();
@@ -198,23 +266,14 @@ export function createModelCatalog(options: ModelCatalogOptions): ModelCatalog {
       return index && lookup(index, modelId);
     },
     async priceFor(modelId, providerName) {
+      const now = quoteNow(modelId, providerName);
+      if (now !== NOT_LOADED) return now;
       const index = await catalogue.get();
-      const model = index && lookup(index, modelId);
+      const model = index && entryFor(index, modelId);
       if (!model) return undefined;
-      if (providerName) {
-        const key = providerKey(providerName);
-        const endpoint = (await endpointsFor(model.id)).find((entry) => entry.keys.includes(key));
-        if (endpoint?.pricing) {
-          return {
-            modelId: model.id,
-            pricing: endpoint.pricing,
-            source: 'endpoint',
-            provider: endpoint.providerName,
-          };
-        }
-      }
-      return model.pricing && { modelId: model.id, pricing: model.pricing, source: 'model' };
+      return quoteFrom(model, providerName ? await endpointsFor(model.id) : undefined, providerName);
     },
+    quoteNow,
     setEndpoints(modelId, endpoints) {
       const entries = toEndpointEntries(endpoints, modelId);
       givenEndpoints.set(modelId, entries);
