@@ -121,6 +121,30 @@ export function cpuTimeMs(pid: number): number | undefined {
   }
 }
 
+/** The whole machine's CPU time so far, all cores together, in clock ticks: busy and in all. */
+export interface MachineCpu {
+  busy: number;
+  total: number;
+}
+
+/**
+ * From the first line of /proc/stat (user nice system idle iowait irq softirq steal …); time
+ * stolen by a hypervisor counts as busy: the processes here could not have it. Undefined where
+ * /proc is not available.
+ */
+export function machineCpu(): MachineCpu | undefined {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] ?? '';
+    const ticks = line.trim().split(/\s+/).slice(1, 9).map(Number);
+    if (ticks.length < 8 || ticks.some((value) => !Number.isFinite(value))) return undefined;
+    const total = ticks.reduce((sum, value) => sum + value, 0);
+    const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
+    return { busy: total - idle, total };
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Resident set size in MB (VmRSS; or RssAnon: the process's own memory, without the ~50 MB of
  * the node binary and libraries mapped from disk), or undefined where /proc is not available.

@@ -34,4 +34,40 @@ describe('npm run bench', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
+
+  it('runs `--quick --only throughput` and reports the CPU per request that 80% would allow', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tollgate-bench-smoke-'));
+    const out = join(dir, 'results.json');
+    try {
+      const { stdout } = await run(
+        process.execPath,
+        [
+          new URL('../bench/run.ts', import.meta.url).pathname,
+          '--quick',
+          '--only',
+          'throughput',
+          '--out',
+          out,
+        ],
+        { timeout: 55_000 },
+      );
+      expect(stdout).toContain('throughput c=64 plain: gateway CPU per request that 80% would allow');
+      const results = JSON.parse(readFileSync(out, 'utf8')) as {
+        failures: string[];
+        metrics: { section: string; name: string; gateway: number | null; note?: string }[];
+      };
+      expect(results.failures).toEqual([]);
+      const budgets = results.metrics.filter(
+        (m) => m.name === 'gateway CPU per request that 80% would allow',
+      );
+      expect(budgets.map((m) => m.section)).toEqual(['throughput c=64 plain', 'throughput c=64 streamed']);
+      for (const budget of budgets) {
+        // /proc is readable here, so every part of the budget was measured.
+        expect(Number.isFinite(budget.gateway)).toBe(true);
+        expect(budget.note).toMatch(/machine idle \d+% in the baseline's runs, \d+% in the gateway's/);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -1,16 +1,22 @@
+import { cpus } from 'node:os';
 import { CHAT_PATH, chatBody, requestHeaders, type Target } from '../http-probe.ts';
 import { type LoadRun, runLoad } from '../load.ts';
 import type { Plan } from '../options.ts';
-import { cpuTimeMs } from '../processes.ts';
-import { compared, type Metric } from '../report.ts';
+import { cpuTimeMs, machineCpu } from '../processes.ts';
+import { compared, type Metric, single } from '../report.ts';
 import type { Stand } from '../stand.ts';
-import { median } from '../stats.ts';
+import { median, round } from '../stats.ts';
 
 /**
  * Throughput at high concurrency, plain and streamed, baseline and gateway alternately: every
  * round runs each configuration once per target (the order flipping each round), so a noisy
  * neighbour hurts both sides of a pair. Reports medians of the paired ratios, and the CPU time
  * the proxy process spent per request (from /proc), which shared machines disturb far less.
+ *
+ * It also reports the machine's CPU budget: how much CPU per request the gateway could spend and
+ * still serve 80% of the baseline's requests. The simulator and the load generator run on the
+ * same cores, so on a machine the baseline's runs fill, that budget is what the cores were busy
+ * for in those runs, at 80% of their rate, less the simulator's and the load generator's share.
  */
 
 interface Config {
@@ -22,10 +28,32 @@ interface RoundResult {
   run: LoadRun;
   /** Proxy CPU per answered request, µs; NaN where /proc is not readable. */
   cpuUs: number;
+  /** The simulator's and the load generator's (this process's) CPU per answered request, µs. */
+  harnessCpuUs: number;
+  /** Cores the whole machine kept busy on average during the run; NaN where /proc is not readable. */
+  busyCores: number;
 }
 
-async function measured(target: Target, config: Config, seconds: number): Promise<RoundResult> {
-  const before = target.pid === undefined ? undefined : cpuTimeMs(target.pid);
+/** CPU time spent between two readings, per answered request, in µs (NaN when unknown). */
+function perRequestUs(beforeMs: number | undefined, afterMs: number | undefined, requests: number): number {
+  return beforeMs === undefined || afterMs === undefined || requests === 0
+    ? Number.NaN
+    : ((afterMs - beforeMs) * 1000) / requests;
+}
+
+async function measured(
+  target: Target,
+  simulatorPid: number,
+  config: Config,
+  seconds: number,
+): Promise<RoundResult> {
+  const cpuMs = () => (target.pid === undefined ? undefined : cpuTimeMs(target.pid));
+  const harnessMs = () => {
+    const simulator = cpuTimeMs(simulatorPid);
+    const own = process.cpuUsage();
+    return simulator === undefined ? undefined : simulator + (own.user + own.system) / 1000;
+  };
+  const before = { proxy: cpuMs(), harness: harnessMs(), machine: machineCpu() };
   const run = await runLoad({
     url: `${target.origin}${CHAT_PATH}`,
     connections: config.connections,
@@ -33,12 +61,55 @@ async function measured(target: Target, config: Config, seconds: number): Promis
     headers: requestHeaders(),
     body: chatBody({ stream: config.stream }),
   });
-  const after = target.pid === undefined ? undefined : cpuTimeMs(target.pid);
-  const cpuUs =
-    before === undefined || after === undefined || run.ok === 0
-      ? Number.NaN
-      : ((after - before) * 1000) / run.ok;
-  return { run, cpuUs };
+  const machine = machineCpu();
+  return {
+    run,
+    cpuUs: perRequestUs(before.proxy, cpuMs(), run.ok),
+    harnessCpuUs: perRequestUs(before.harness, harnessMs(), run.ok),
+    busyCores:
+      before.machine === undefined || machine === undefined || machine.total === before.machine.total
+        ? Number.NaN
+        : ((machine.busy - before.machine.busy) / (machine.total - before.machine.total)) * cpus().length,
+  };
+}
+
+/**
+ * The CPU per request the gateway could spend and still serve 80% of the baseline's requests:
+ * the cores busy in the baseline's runs, at 80% of its rate, less the simulator's and the load
+ * generator's CPU per request. Meaningful where the baseline's runs fill the machine (see the
+ * idle share in the note). One thread at 100% is the other ceiling, for the gateway's main thread:
+ * the row shows the lower of the two.
+ */
+function cpuBudget(
+  section: string,
+  entry: { gateway: RoundResult[]; baseline: RoundResult[] },
+  cores: number,
+): Metric {
+  const finite = (values: number[]) => values.filter((value) => Number.isFinite(value));
+  const all = [...entry.gateway, ...entry.baseline];
+  const rate = 0.8 * median(entry.baseline.map((r) => r.run.requestsPerSecond));
+  const busyCores = median(finite(entry.baseline.map((r) => r.busyCores)));
+  const harnessUs = median(finite(all.map((r) => r.harnessCpuUs)));
+  const machineUs = (busyCores * 1e6) / rate - harnessUs;
+  const oneThreadUs = 1e6 / rate;
+  const idle = (list: RoundResult[]) =>
+    `${Math.round((1 - median(finite(list.map((r) => r.busyCores))) / cores) * 100)}%`;
+  return single(
+    {
+      section,
+      name: 'gateway CPU per request that 80% would allow',
+      unit: 'µs',
+      target: '–',
+      note:
+        `the lower of two ceilings at 80% of the baseline's rate (${Math.round(rate)} req/s): the machine's, ` +
+        `${round(machineUs)} µs (the ${round(busyCores)} cores busy in the baseline's runs, less the ` +
+        `simulator and load generator's ${round(harnessUs)} µs per request; machine idle ${idle(entry.baseline)} ` +
+        `in the baseline's runs, ${idle(entry.gateway)} in the gateway's), and one thread at 100%, ` +
+        `${round(oneThreadUs)} µs`,
+    },
+    Math.min(machineUs, oneThreadUs),
+    null,
+  );
 }
 
 export async function measureThroughput(
@@ -74,7 +145,7 @@ export async function measureThroughput(
       const order = round % 2 === 0 ? [stand.baseline, stand.gateway] : [stand.gateway, stand.baseline];
       const entry = results.get(label(config));
       for (const target of order) {
-        const result = await measured(target, config, plan.throughputSeconds);
+        const result = await measured(target, stand.simulatorPid, config, plan.throughputSeconds);
         if (target.name === 'gateway') entry?.gateway.push(result);
         else entry?.baseline.push(result);
       }
@@ -124,6 +195,7 @@ export async function measureThroughput(
         median(pairedCpu.filter((v) => Number.isFinite(v))),
       ),
     );
+    metrics.push(cpuBudget(section, entry, cpus().length));
   }
   return metrics;
 }
