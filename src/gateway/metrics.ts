@@ -44,9 +44,9 @@ type CellCounter = 'calls' | 'promptTokens' | 'completionTokens' | 'costUsd' | '
 
 /**
  * Finished calls summed by route, model, module and status, and handed to the Prometheus counters
- * when they are scraped. prom-client hashes a label object on every increment: four counters a
- * call cost more CPU than the rest of the metrics together, on the gateway's busiest path. Cells
- * stay once created (at zero), as the counters' own series do, so their number is the same.
+ * when they are scraped. prom-client hashes a label object on every increment, and a call made
+ * four: more CPU than the rest of the metrics together, on the gateway's busiest path. Cells stay
+ * once created (at zero), as the counters' own series do, so there are as many as series.
  */
 class CallTally {
   readonly #cells = new Map<string, CallCell>();

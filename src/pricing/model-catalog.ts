@@ -122,25 +122,30 @@ function buildIndex(models: readonly ModelInfo[]): Index {
 }
 
 /**
- * Exact id first. Otherwise a `:variant` suffix falls back to the base model, except `:free`,
- * which is a model of its own (priced 0): a missing `:free` entry is unknown, not the paid price.
+ * A `:variant` suffix and the base id it falls back to, except `:free`, which is a model of its
+ * own (priced 0): a missing `:free` entry is unknown, not the paid price.
  */
+function splitVariant(modelId: string): [base: string, variant: string] | undefined {
+  const match = /^(.+):([A-Za-z0-9._-]+)$/.exec(modelId);
+  if (!match?.[1] || !match[2] || match[2] === 'free') return undefined;
+  return [match[1], match[2]];
+}
+
+/** Exact id first, otherwise the base model of a `:variant` (see splitVariant). */
 function lookup(index: Index, modelId: string): CatalogModel | undefined {
   const exact = index.get(modelId);
   if (exact) return { ...exact, requestedId: modelId };
-  const match = /^(.+):([A-Za-z0-9._-]+)$/.exec(modelId);
-  if (!match?.[1] || !match[2] || match[2] === 'free') return undefined;
-  const base = index.get(match[1]);
-  return base ? { ...base, requestedId: modelId, variant: match[2] } : undefined;
+  const split = splitVariant(modelId);
+  const base = split && index.get(split[0]);
+  return split && base ? { ...base, requestedId: modelId, variant: split[1] } : undefined;
 }
 
 /** The catalogue entry answering for `modelId`, as `lookup` finds it, without copying it. */
 function entryFor(index: Index, modelId: string): Entry | undefined {
   const exact = index.get(modelId);
   if (exact) return exact;
-  const match = /^(.+):([A-Za-z0-9._-]+)$/.exec(modelId);
-  if (!match?.[1] || !match[2] || match[2] === 'free') return undefined;
-  return index.get(match[1]);
+  const split = splitVariant(modelId);
+  return split && index.get(split[0]);
 }
 
 function providerKey(name: string): string {
