@@ -92,8 +92,10 @@ function cpuBudget(
   const harnessUs = median(finite(all.map((r) => r.harnessCpuUs)));
   const machineUs = (busyCores * 1e6) / rate - harnessUs;
   const oneThreadUs = 1e6 / rate;
-  const idle = (list: RoundResult[]) =>
-    `${Math.round((1 - median(finite(list.map((r) => r.busyCores))) / cores) * 100)}%`;
+  const idle = (list: RoundResult[]) => {
+    const busy = median(finite(list.map((r) => r.busyCores)));
+    return Number.isFinite(busy) ? `${Math.round((1 - busy / cores) * 100)}%` : 'unknown';
+  };
   return single(
     {
       section,
