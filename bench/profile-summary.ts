@@ -84,16 +84,37 @@ function summarize(profile: CpuProfile, top: number): string {
   return lines.join('\n');
 }
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: { top: { type: 'string', default: '20' } },
-});
-if (positionals.length === 0) {
-  process.stderr.write('usage: node bench/profile-summary.ts <file.cpuprofile>… [--top N]\n');
+const USAGE = 'usage: node bench/profile-summary.ts <file.cpuprofile>… [--top N]\n';
+
+/** Exits with the usage on a bad command line rather than parseArgs's stack trace. */
+function exitWithUsage(problem: string): never {
+  process.stderr.write(`profile-summary: ${problem}\n${USAGE}`);
   process.exit(2);
 }
-const top = Number(values.top);
-for (const file of positionals) {
+
+function parseCommandLine(): { files: string[]; top: number } {
+  const parse = () =>
+    parseArgs({ allowPositionals: true, options: { top: { type: 'string' }, help: { type: 'boolean' } } });
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse();
+  } catch (error) {
+    exitWithUsage((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  if (positionals.length === 0) exitWithUsage('name at least one .cpuprofile file');
+  const top = values.top === undefined ? 20 : Number(values.top);
+  if (!Number.isInteger(top) || top < 1)
+    exitWithUsage(`--top takes a whole number of at least 1, not ${JSON.stringify(values.top)}`);
+  return { files: positionals, top };
+}
+
+const { files, top } = parseCommandLine();
+for (const file of files) {
   let profile: CpuProfile;
   try {
     profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
@@ -101,5 +122,5 @@ for (const file of positionals) {
     process.stderr.write(`${file}: not a readable .cpuprofile (${String(error)})\n`);
     process.exit(1);
   }
-  process.stdout.write(`${file}\n${summarize(profile, Number.isFinite(top) && top > 0 ? top : 20)}\n\n`);
+  process.stdout.write(`${file}\n${summarize(profile, top)}\n\n`);
 }

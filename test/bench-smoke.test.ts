@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -60,4 +60,51 @@ describe('npm run bench', () => {
       expect(budget.note).toMatch(/machine idle \d+% in the baseline's runs, \d+% in the gateway's/);
     }
   }, 60_000);
+});
+
+describe('bench/profile-summary.ts', () => {
+  const script = new URL('../bench/profile-summary.ts', import.meta.url).pathname;
+
+  it('charges each sample to the innermost frame of a known part, and lists functions by self time', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tollgate-profile-summary-'));
+    try {
+      const frame = (functionName: string, url: string) => ({ functionName, url, lineNumber: 0 });
+      // undici called from the client (the client's), a SQLite statement (the ledger's), idle.
+      const profile = {
+        nodes: [
+          { id: 1, callFrame: frame('(root)', ''), children: [2, 4, 5] },
+          { id: 2, callFrame: frame('send', 'file:///app/src/client/transport.ts'), children: [3] },
+          { id: 3, callFrame: frame('dispatch', 'file:///app/node_modules/undici/lib/x.js') },
+          { id: 4, callFrame: frame('commit', 'file:///app/src/ledger/write/sqlite-statements.ts') },
+          { id: 5, callFrame: frame('(idle)', '') },
+        ],
+        samples: [3, 3, 4, 5],
+        timeDeltas: [3000, 3000, 2000, 9000],
+      };
+      const file = join(dir, 'gateway.cpuprofile');
+      writeFileSync(file, JSON.stringify(profile));
+      const { stdout } = await run(process.execPath, [script, file, '--top', '5']);
+      expect(stdout).toContain('busy 8 ms, idle 9 ms');
+      expect(stdout).toMatch(/75\.0%\s+6 ms {2}client \+ undici/);
+      expect(stdout).toMatch(/25\.0%\s+2 ms {2}ledger/);
+      expect(stdout).toMatch(/75\.0%\s+6 ms {2}dispatch node_modules\/undici\/lib\/x\.js:1/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.each([
+    [['--bogus'], /Unknown option '--bogus'/],
+    [[], /name at least one \.cpuprofile file/],
+    [['a.cpuprofile', '--top', '0'], /--top takes a whole number of at least 1, not "0"/],
+  ])('refuses %j with the usage and exit code 2, not a stack trace', async (args, message) => {
+    const failure = await run(process.execPath, [script, ...args]).then(
+      () => undefined,
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(failure?.code).toBe(2);
+    expect(failure?.stderr).toMatch(message);
+    expect(failure?.stderr).toContain('usage: node bench/profile-summary.ts');
+    expect(failure?.stderr).not.toMatch(/\n\s+at /);
+  });
 });
