@@ -11,14 +11,22 @@ afterAll(async () => {
   await t.close();
 });
 
-/** The promise for any input: a well-formed answer, never a 5xx; a refusal says what to fix. */
+/**
+ * The promise for any input: a well-formed answer, never a 5xx; a refusal says what to fix, with
+ * a stable code (OpenAI's shape under /v1; under /api/v1 OpenRouter's, its status as the code).
+ */
 async function expectHandled(response: Response): Promise<void> {
   const text = await response.text();
   expect(response.status, text.slice(0, 300)).toBeLessThan(500);
   if (response.status >= 400 && response.status !== 431) {
-    const body = JSON.parse(text) as { error: { message: string; code: string; request_id: string } };
+    const body = JSON.parse(text) as {
+      error: { message: string; code: string | number; metadata?: { tollgate_code: string } };
+    };
     expect(body.error.message.length).toBeGreaterThan(10);
-    expect(body.error.code).toMatch(/^[a-z_]+$/);
+    if (typeof body.error.code === 'number') {
+      expect(body.error.code).toBe(response.status);
+      expect(body.error.metadata?.tollgate_code).toMatch(/^[a-z_]+$/);
+    } else expect(body.error.code).toMatch(/^[a-z_]+$/);
   }
 }
 

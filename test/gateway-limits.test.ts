@@ -107,6 +107,13 @@ describe('gateway limits', () => {
   it('refuses oversized headers and too many headers with 431', async () => {
     const big = await fetch(`${t.gateway.url}/healthz`, { headers: { 'x-big': 'y'.repeat(4_000) } });
     expect(big.status).toBe(431);
+    expect(big.headers.get('x-tollgate-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(await big.json()).toMatchObject({
+      error: {
+        code: 'headers_too_large',
+        message: expect.stringMatching(/larger than this gateway accepts \(2048 bytes in all\)/),
+      },
+    });
     const headers: Record<string, string> = {};
     for (let i = 0; i < 60; i++) headers[`x-h${i}`] = '1';
     const many = await fetch(`${t.gateway.url}/healthz`, { headers });
@@ -124,8 +131,36 @@ describe('gateway limits', () => {
       'X-Late: 1\r\n\r\n',
     ]);
     expect(answer).toMatch(/^HTTP\/1\.1 408/);
+    expect(answer).toMatch(/"code":"request_timeout"/);
+    expect(answer).toMatch(/did not arrive in time \(headers within 400 ms/);
     expect(Date.now() - started).toBeLessThan(1_900);
   });
+
+  it.each([
+    [
+      'a Content-Length that is not a number',
+      'Content-Length: ten\r\n',
+      /Content-Length header is not valid/,
+    ],
+    [
+      'Content-Length with chunked encoding',
+      'Content-Length: 2\r\nTransfer-Encoding: chunked\r\n',
+      /Content-Length header is not valid|not valid HTTP/,
+    ],
+    ['a control character in a header', 'X-Bad: a\u0001b\r\n', /character HTTP does not allow/],
+  ])(
+    'answers a request the HTTP parser refuses (%s) with 400 and an OpenAI-shaped error',
+    async (_, header, message) => {
+      const answer = await rawExchange([`POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n${header}\r\n{}`]);
+      expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+      expect(answer).toMatch(/\r\nX-Tollgate-Request-Id: [0-9a-f-]{36}\r\n/);
+      const body = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as {
+        error: { code: string; message: string; request_id: string };
+      };
+      expect(body.error.code).toBe('invalid_request');
+      expect(body.error.message).toMatch(message);
+    },
+  );
 
   it('disconnects a client that sends its body too slowly (408)', async () => {
     const answer = await rawExchange([

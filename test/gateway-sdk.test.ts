@@ -1,4 +1,5 @@
 import { OpenRouter } from '@openrouter/sdk';
+import * as OpenRouterErrors from '@openrouter/sdk/models/errors';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { moneyFromUsd } from '../src/shared/money.ts';
@@ -223,5 +224,56 @@ describe('the @openrouter/sdk through the gateway', () => {
     const ids: string[] = [];
     for await (const page of await client().models.list({})) ids.push(...page.result.data.map((m) => m.id));
     expect(ids).toContain(MODEL);
+  });
+  const orStatuses: Array<[string, number, abstract new (...args: never[]) => Error]> = [
+    ['400', 400, OpenRouterErrors.BadRequestResponseError],
+    ['401', 401, OpenRouterErrors.UnauthorizedResponseError],
+    ['402', 402, OpenRouterErrors.PaymentRequiredResponseError],
+    ['429', 429, OpenRouterErrors.TooManyRequestsResponseError],
+    ['500', 500, OpenRouterErrors.InternalServerResponseError],
+    ['502', 502, OpenRouterErrors.BadGatewayResponseError],
+    ['503', 503, OpenRouterErrors.ServiceUnavailableResponseError],
+  ];
+  for (const [fault, status, errorClass] of orStatuses) {
+    it(`hands the SDK a ${status} as its own error class, with a safe body and one ledger row`, async () => {
+      const error = await client()
+        .chat.send(
+          { chatRequest: { model: MODEL, messages, stream: false } },
+          {
+            headers: { 'x-simulator-fault': fault, 'x-tollgate-module': `or-fault-${fault}` },
+            retries: { strategy: 'none' },
+          },
+        )
+        .catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(errorClass);
+      const sdkError = error as InstanceType<typeof OpenRouterErrors.BadRequestResponseError>;
+      expect(sdkError.statusCode).toBe(status);
+      expect(sdkError.error.code).toBe(status);
+      const metadata = sdkError.error.metadata as { tollgate_code: string; request_id: string };
+      expect(metadata.tollgate_code).toMatch(/^upstream_/);
+      expect(sdkError.body).not.toContain(t.upstreamKey);
+      const rows = await t.gateway.ledger.reports.recent({ filters: { module: `or-fault-${fault}` } });
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({ id: metadata.request_id, status: 'error', httpStatus: status });
+    });
+  }
+
+  it("refuses a call tollgate itself turns away in the SDK's own class too (a budget: 402)", async () => {
+    await t.gateway.ledger.budgets.set({
+      scope: 'module',
+      scopeValue: 'or-capped',
+      window: 'day',
+      limit: 0n,
+    });
+    const error = await client()
+      .chat.send(
+        { chatRequest: { model: MODEL, messages, stream: false } },
+        { headers: { 'x-tollgate-module': 'or-capped' }, retries: { strategy: 'none' } },
+      )
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(OpenRouterErrors.PaymentRequiredResponseError);
+    const sdkError = error as InstanceType<typeof OpenRouterErrors.PaymentRequiredResponseError>;
+    expect(sdkError.error.metadata).toMatchObject({ tollgate_code: 'budget_exceeded' });
+    expect(sdkError.message).toMatch(/budget/i);
   });
 });

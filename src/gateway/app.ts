@@ -1,8 +1,9 @@
 import { createServer } from 'node:http';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import { uuidv7 } from '../shared/ids.ts';
+import { answerClientError } from './client-errors.ts';
 import type { GatewayContext } from './gateway-context.ts';
-import { errorBody, GatewayError, toGatewayError } from './gateway-error.ts';
+import { errorBody, errorDialectOf, GatewayError, toGatewayError } from './gateway-error.ts';
 import {
   bodyLengthWrong,
   bodyTooLarge,
@@ -44,6 +45,24 @@ export function buildGatewayApp(ctx: GatewayContext, options: GatewayAppOptions)
     bodyLimit: options.bodyLimitBytes,
     genReqId: () => uuidv7(),
     return503OnClosing: true,
+    // Requests Node's parser refuses, and URLs the router cannot decode, get the gateway's own
+    // error body like every other refusal, not the framework's bare default.
+    clientErrorHandler: (error, socket) => answerClientError(error, socket, options),
+    frameworkErrors: (error, request, reply) => {
+      const refusal =
+        error.code === 'FST_ERR_BAD_URL'
+          ? new GatewayError(
+              'invalid_request',
+              `The path ${JSON.stringify(request.url.split('?')[0])} has a malformed percent-encoding; encode a % as %25.`,
+            )
+          : toGatewayError(error);
+      ctx.metrics.recordError('http', refusal.code);
+      // The option's reply is generic over route schemas; this one answers outside any route.
+      void (reply as FastifyReply)
+        .code(refusal.status)
+        .header('x-tollgate-request-id', request.id)
+        .send(errorBody(refusal, request.id, errorDialectOf(request.url)));
+    },
     // Routes validate with zod, never with JSON schemas. Without compilers of its own, Fastify
     // would load ajv and fast-json-stringify (about 100 modules) that nothing here uses.
     schemaController: {
@@ -116,7 +135,7 @@ export function buildGatewayApp(ctx: GatewayContext, options: GatewayAppOptions)
       'not_found',
       `No route ${request.method} ${request.url.split('?')[0]} on tollgate.`,
     );
-    return reply.code(error.status).send(errorBody(error, request.id));
+    return reply.code(error.status).send(errorBody(error, request.id, errorDialectOf(request.url)));
   });
   app.setErrorHandler((error: FastifyError | Error, request, reply) => {
     const gatewayError = frameworkError(error) ?? toGatewayError(error);
@@ -127,7 +146,7 @@ export function buildGatewayApp(ctx: GatewayContext, options: GatewayAppOptions)
     return reply
       .code(gatewayError.status)
       .headers({ ...gatewayError.headers, 'x-tollgate-request-id': request.id })
-      .send(errorBody(gatewayError, request.id));
+      .send(errorBody(gatewayError, request.id, errorDialectOf(request.url)));
   });
   return app;
 }

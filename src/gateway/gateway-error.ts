@@ -21,6 +21,8 @@ export const GATEWAY_ERRORS = {
   payload_too_large: { status: 413, type: 'invalid_request_error' },
   unsupported_media_type: { status: 415, type: 'invalid_request_error' },
   too_many_headers: { status: 431, type: 'invalid_request_error' },
+  headers_too_large: { status: 431, type: 'invalid_request_error' },
+  request_timeout: { status: 408, type: 'invalid_request_error' },
   rate_limited: { status: 429, type: 'rate_limit_error' },
   too_many_streams: { status: 429, type: 'rate_limit_error' },
   internal_error: { status: 500, type: 'server_error' },
@@ -65,20 +67,54 @@ export class GatewayError extends Error {
 }
 
 /** OpenAI's error shape, plus tollgate's request id so support can find the ledger row and log line. */
-export interface GatewayErrorBody {
+export interface OpenAiErrorBody {
   error: { message: string; type: string; code: GatewayErrorCode; param: null; request_id: string };
 }
 
-export function errorBody(error: GatewayError, requestId: string): GatewayErrorBody {
-  return {
-    error: {
-      message: error.message,
-      type: GATEWAY_ERRORS[error.code].type,
-      code: error.code,
-      param: null,
-      request_id: requestId,
-    },
+/**
+ * OpenRouter's envelope (api reference §6.1): the HTTP status as a numeric `code`, which
+ * `@openrouter/sdk` requires to give a caller its typed error. tollgate's stable code moves to
+ * `metadata.tollgate_code`; `type` and `request_id` are kept as in the OpenAI shape.
+ */
+export interface OpenRouterErrorBody {
+  error: {
+    code: number;
+    message: string;
+    type: string;
+    param: null;
+    request_id: string;
+    metadata: { tollgate_code: GatewayErrorCode; request_id: string };
   };
+}
+
+export type GatewayErrorBody = OpenAiErrorBody | OpenRouterErrorBody;
+
+/** Which SDK a route speaks to: OpenRouter's under /api/v1, OpenAI's under /v1 (and elsewhere). */
+export type ErrorDialect = 'openai' | 'openrouter';
+
+export function errorDialectOf(url: string | undefined): ErrorDialect {
+  return url?.startsWith('/api/') ? 'openrouter' : 'openai';
+}
+
+export function errorBody(
+  error: GatewayError,
+  requestId: string,
+  dialect: ErrorDialect = 'openai',
+): GatewayErrorBody {
+  const type = GATEWAY_ERRORS[error.code].type;
+  if (dialect === 'openrouter') {
+    return {
+      error: {
+        code: error.status,
+        message: error.message,
+        type,
+        param: null,
+        request_id: requestId,
+        metadata: { tollgate_code: error.code, request_id: requestId },
+      },
+    };
+  }
+  return { error: { message: error.message, type, code: error.code, param: null, request_id: requestId } };
 }
 
 const UPSTREAM_CODES: Record<number, GatewayErrorCode> = {

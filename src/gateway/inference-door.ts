@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { uuidv7 } from '../shared/ids.ts';
 import type { GatewayContext } from './gateway-context.ts';
-import { errorBody, GatewayError, toGatewayError } from './gateway-error.ts';
+import { GatewayError, toGatewayError } from './gateway-error.ts';
 import { validateChatBody, validateCompletionBody, validateEmbeddingsBody } from './request-body.ts';
 import { sendGatewayError } from './respond.ts';
 import { type IncomingCall, type InferenceRoute, proxyInference } from './routes/inference.ts';
@@ -58,10 +58,7 @@ export async function serveInference(
     const id = requestId();
     ctx.logger.error({ requestId: id, route: route.name, error: String(error) }, 'inference handler failed');
     if (res.headersSent) res.destroy();
-    else {
-      const text = JSON.stringify(errorBody(toGatewayError(error), id));
-      res.writeHead(500, { 'content-type': 'application/json' }).end(text);
-    }
+    else sendGatewayError(res, toGatewayError(error), id);
   }
 }
 

@@ -1,13 +1,16 @@
 import type { ServerResponse } from 'node:http';
-import { errorBody, type GatewayError } from './gateway-error.ts';
+import { errorBody, errorDialectOf, type GatewayError } from './gateway-error.ts';
 
-/** Writes an OpenAI-shaped error with its status and headers (the response must be fresh). */
+/**
+ * Writes an error with its status and headers (the response must be fresh), in the shape of the
+ * SDK its route speaks to (errorDialectOf).
+ */
 export function sendGatewayError(res: ServerResponse, error: GatewayError, requestId: string): void {
   if (res.headersSent) {
     res.end();
     return;
   }
-  const body = JSON.stringify(errorBody(error, requestId));
+  const body = JSON.stringify(errorBody(error, requestId, errorDialectOf(res.req?.url)));
   res.writeHead(error.status, {
     ...error.headers,
     'content-type': 'application/json; charset=utf-8',

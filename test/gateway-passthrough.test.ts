@@ -1,0 +1,119 @@
+import { request as httpRequest } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
+
+const ADMIN_KEY = 'admin-key-for-tests-0123456789';
+const CHAT = JSON.stringify({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
+
+let t: TestGateway;
+let keySecret: string;
+beforeAll(async () => {
+  t = await startTestGateway({ config: { gateway: { adminKey: ADMIN_KEY } } });
+  const created = await t.gateway.ledger.keys.create({ name: 'app', allowedModels: ['openai/*'] });
+  keySecret = created.secret;
+});
+afterAll(async () => {
+  await t.close();
+});
+
+/** A request with its path sent byte for byte (fetch would tidy up `.` and `..` segments). */
+function send(
+  method: string,
+  path: string,
+  key: string,
+  body?: string,
+): Promise<{ status: number; json: { error?: { code: unknown; message: string } } }> {
+  return new Promise((resolve, reject) => {
+    const url = new URL(t.gateway.url);
+    const req = httpRequest(
+      {
+        host: url.hostname,
+        port: url.port,
+        method,
+        path,
+        headers: {
+          authorization: `Bearer ${key}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, json: JSON.parse(Buffer.concat(chunks).toString('utf8')) }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** Inference calls the simulator received (the catalogue's own loads left out). */
+function upstreamCalls(): number {
+  return t.sim.state.requests().filter((entry) => entry.method === 'POST').length;
+}
+
+async function ledgerRows(): Promise<number> {
+  await t.gateway.ledger.flush();
+  return (await t.gateway.ledger.reports.recent({ limit: 1000 })).length;
+}
+
+describe('the pass-through never carries a metered route unmetered', () => {
+  it.each([
+    ['a trailing slash', '/api/v1/chat/completions/', 404, /trailing or doubled slash/],
+    ['a doubled slash', '/api/v1/chat//completions', 404, /trailing or doubled slash/],
+    ['a . segment', '/api/v1/./chat/completions', 404, /\. or \.\. segments/],
+    ['a .. segment', '/api/v1/x/../chat/completions', 404, /\. or \.\. segments/],
+    ['an encoded slash', '/api/v1/chat%2Fcompletions', 404, /encoded slashes/],
+    ['another case', '/api/v1/Chat/Completions', 404, /Call it as \/api\/v1\/chat\/completions/],
+    ['a trailing slash on completions', '/api/v1/completions/', 404, /trailing or doubled slash/],
+    ['a malformed escape', '/api/v1/chat/%E0%A4%A', 400, /malformed percent-encoding/],
+  ])('refuses %s (%s) without calling OpenRouter or writing a row', async (_, path, status, message) => {
+    const rowsBefore = await ledgerRows();
+    const upstreamBefore = upstreamCalls();
+    for (const key of [keySecret, ADMIN_KEY]) {
+      const answer = await send('POST', path, key, CHAT);
+      expect(answer.status).toBe(status);
+      expect(answer.json.error?.message).toMatch(message);
+    }
+    expect(upstreamCalls()).toBe(upstreamBefore);
+    expect(await ledgerRows()).toBe(rowsBefore);
+  });
+
+  it('meters a percent-encoded spelling of a metered route like the route itself', async () => {
+    const rowsBefore = await ledgerRows();
+    const upstreamBefore = upstreamCalls();
+    const answer = await send('POST', '/api/v1/chat/complet%69ons', keySecret, CHAT);
+    expect(answer.status).toBe(200);
+    expect(upstreamCalls()).toBe(upstreamBefore + 1);
+    expect(await ledgerRows()).toBe(rowsBefore + 1);
+  });
+
+  it('answers another method on a metered route with 405 and the method it takes', async () => {
+    const answer = await send('GET', '/api/v1/chat/completions', keySecret);
+    expect(answer.status).toBe(405);
+    expect(answer.json.error?.message).toBe('/api/v1/chat/completions takes POST, not GET.');
+  });
+
+  it('keeps a gateway key off spending routes tollgate does not meter; the admin key passes', async () => {
+    for (const path of ['/api/v1/responses', '/api/v1/messages', '/api/v1/rerank', '/api/v1/Responses']) {
+      const upstreamBefore = upstreamCalls();
+      const refused = await send('POST', path, keySecret, CHAT);
+      expect(refused.status).toBe(403);
+      expect(refused.json.error?.message).toMatch(/does not meter .* so a gateway key may not call it/);
+      expect(upstreamCalls()).toBe(upstreamBefore);
+    }
+    // The simulator does not serve /responses: what matters is that the call went through to it.
+    const upstreamBefore = upstreamCalls();
+    const asAdmin = await send('POST', '/api/v1/responses', ADMIN_KEY, CHAT);
+    expect(asAdmin.status).toBe(404);
+    expect(upstreamCalls()).toBe(upstreamBefore + 1);
+  });
+
+  it('still passes catalogue routes through for a gateway key, with their query', async () => {
+    const answer = await send('GET', '/api/v1/models/count?output_modalities=text', keySecret);
+    expect(answer.status).toBe(200);
+    expect(answer.json).toMatchObject({ data: { count: expect.any(Number) } });
+  });
+});
