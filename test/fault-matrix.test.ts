@@ -231,6 +231,14 @@ describe('fault matrix: every simulator fault × plain and streamed × library a
               : text.includes('data: [DONE]')
                 ? ' stream [DONE]'
                 : ' stream';
+            if (errorEvent) {
+              // Shaped like OpenRouter's own (§5.5), so an SDK that validates chunks takes it as
+              // the error it is; an upstream fault is never reported as tollgate's own.
+              const chunk = JSON.parse(errorEvent.slice('data: '.length)) as Record<string, unknown>;
+              expect(chunk).toMatchObject({ created: expect.any(Number), model: expect.any(String) });
+              expect(chunk.error).toMatchObject({ code: expect.any(Number) });
+              expect(JSON.stringify(chunk.error)).not.toContain('internal_error');
+            }
           } else {
             const body = JSON.parse(text) as { choices: Array<{ finish_reason: string }> };
             caller += ` ${body.choices[0]?.finish_reason}`;
@@ -241,6 +249,7 @@ describe('fault matrix: every simulator fault × plain and streamed × library a
             return found && found.status !== 'pending' ? found : undefined;
           });
           cells.push({ fault, streamed, surface: 'gateway', caller, row });
+          expect(row.errorCode).not.toBe('internal_error');
           expect({ status: row.status, cost: costOf(row) }).toEqual(expectedRow(fault, streamed));
         });
       }

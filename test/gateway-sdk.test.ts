@@ -276,4 +276,19 @@ describe('the @openrouter/sdk through the gateway', () => {
     expect(sdkError.error.metadata).toMatchObject({ tollgate_code: 'budget_exceeded' });
     expect(sdkError.message).toMatch(/budget/i);
   });
+  it('ends a stream the upstream cut off with an error chunk the SDK parses, blaming the upstream', async () => {
+    const stream = await client().chat.send(
+      { chatRequest: { model: MODEL, messages, stream: true } },
+      { headers: { 'x-simulator-fault': 'truncated-stream' }, retries: { strategy: 'none' } },
+    );
+    if ('choices' in stream) throw new Error('expected a stream');
+    const errors: Array<{ code: number; message: string }> = [];
+    for await (const chunk of stream) if (chunk.error) errors.push(chunk.error);
+    expect(errors).toEqual([
+      expect.objectContaining({
+        code: 502,
+        message: 'The AI service sent an invalid response. Please try again.',
+      }),
+    ]);
+  });
 });

@@ -1,5 +1,10 @@
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
-import { errorFromResponse, type ForwardedResponse } from '../../client/index.ts';
+import {
+  errorFromResponse,
+  type ForwardedResponse,
+  isAPIError,
+  isOpenRouterError,
+} from '../../client/index.ts';
 import {
   type CallEnd,
   type CallFailure,
@@ -18,7 +23,7 @@ import { checkModelsAllowed } from '../model-patterns.ts';
 import { collectBody, pumpBody } from '../pump-body.ts';
 import { type JsonObject, parseJsonObject } from '../request-body.ts';
 import { sendGatewayError } from '../respond.ts';
-import { StreamRelay, type UpstreamStreamError } from '../stream-relay.ts';
+import { type StreamFacts, StreamRelay, type UpstreamStreamError } from '../stream-relay.ts';
 
 /** One metered inference route: where it goes upstream and what it checks itself. */
 export interface InferenceRoute {
@@ -246,7 +251,7 @@ async function relayStream(
   const cancelled = callerGone.aborted;
   let failure: CallFailure | undefined;
   if (!cancelled) {
-    if (broken !== undefined) failure = failureOf(broken);
+    if (broken !== undefined) failure = brokenBodyFailure(broken, 'stream_truncated');
     else if (facts.error) failure = { code: 'stream_error', message: facts.error.message, billed: 'unknown' };
     else if (!relay.complete) {
       failure = {
@@ -285,10 +290,7 @@ async function relayStream(
   // report itself becomes a final SSE error event, as OpenRouter does.
   const closing =
     failure && !facts.error
-      ? Buffer.concat([
-          held,
-          Buffer.from(finalErrorEvent(call.id, facts.id, toGatewayError(broken ?? new Error('truncated')))),
-        ])
+      ? Buffer.concat([held, Buffer.from(finalErrorEvent(ctx, call, facts, upstreamBodyError(broken)))])
       : held;
   res.end(closing);
   report();
@@ -310,7 +312,7 @@ async function relayJson(
   const choice = Array.isArray(answer?.choices) ? (answer.choices[0] as JsonObject | undefined) : undefined;
   let failure: CallFailure | undefined;
   let inBandError: GatewayError | undefined;
-  if (broken !== undefined) failure = failureOf(broken);
+  if (broken !== undefined) failure = brokenBodyFailure(broken, 'invalid_response');
   else if (!answer)
     failure = {
       code: 'invalid_response',
@@ -350,11 +352,7 @@ async function relayJson(
   }
   if (failure) {
     // A body that broke off or does not parse is the upstream's fault: 502, never our 500.
-    const unreadable = new GatewayError(
-      'upstream_invalid_response',
-      'The AI service sent an invalid response. Please try again.',
-    );
-    answerError(ctx, res, route, call.id, inBandError ?? unreadable, call);
+    answerError(ctx, res, route, call.id, inBandError ?? upstreamBodyError(broken), call);
     report();
     return bytes;
   }
@@ -481,17 +479,50 @@ function cleanErrorEvent(
   })}\n\n`;
 }
 
-function finalErrorEvent(requestId: string, generationId: string | undefined, error: GatewayError): string {
+/**
+ * The SSE error event that ends a stream the upstream broke off or left unfinished, shaped like
+ * OpenRouter's own mid-stream errors (§5.5): a chunk with its id, created, model and provider, so
+ * an SDK that validates chunks takes it as the error it is.
+ */
+function finalErrorEvent(
+  ctx: GatewayContext,
+  call: MeteredCall<JsonObject>,
+  facts: StreamFacts,
+  error: GatewayError,
+): string {
+  const requested = typeof call.request.model === 'string' ? call.request.model : undefined;
   return `data: ${JSON.stringify({
-    id: generationId ?? requestId,
+    id: facts.id ?? call.id,
     object: 'chat.completion.chunk',
+    created: Math.floor(ctx.clock.now() / 1000),
+    model: facts.model ?? requested ?? 'unknown',
+    provider: facts.provider,
     error: {
       code: error.status,
       message: error.message,
-      metadata: { error_type: error.code, request_id: requestId },
+      metadata: { error_type: error.code, request_id: call.id },
     },
     choices: [{ index: 0, delta: { content: '' }, finish_reason: 'error', native_finish_reason: 'error' }],
   })}\n\n`;
+}
+
+/**
+ * How an upstream body that broke off (or ended unfinished, `broken` undefined) is recorded: the
+ * client's own error where it raised one (a timeout), otherwise `code`, with the network's reason.
+ */
+function brokenBodyFailure(broken: unknown, code: 'stream_truncated' | 'invalid_response'): CallFailure {
+  if (isOpenRouterError(broken) || isAPIError(broken)) return failureOf(broken);
+  const reason = broken instanceof Error ? broken.message : String(broken);
+  return { code, message: `the upstream body broke off: ${reason}`, billed: 'unknown' };
+}
+
+/** What the caller is told of an upstream body that broke off or ended unfinished: never our 500. */
+function upstreamBodyError(broken: unknown): GatewayError {
+  if (isOpenRouterError(broken) || isAPIError(broken)) return toGatewayError(broken);
+  return new GatewayError(
+    'upstream_invalid_response',
+    'The AI service sent an invalid response. Please try again.',
+  );
 }
 
 type ParsedAnswer = { ok: true; value: JsonObject } | { ok: false; reason: string };
