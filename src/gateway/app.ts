@@ -103,7 +103,7 @@ export function buildGatewayApp(ctx: GatewayContext, options: GatewayAppOptions)
     for (const prefix of ['/v1', '/api/v1']) {
       app.post(`${prefix}${path}`, async (request, reply) => {
         reply.hijack();
-        const incoming = { headers: request.headers, body: request.body };
+        const incoming = { headers: request.headers, rawHeaders: request.raw.rawHeaders, body: request.body };
         await serveInference(ctx, route, incoming, reply.raw, () => request.id);
       });
     }
@@ -130,15 +130,21 @@ export function buildGatewayApp(ctx: GatewayContext, options: GatewayAppOptions)
     });
   }
 
+  const inferencePaths = new Set(
+    Object.keys(INFERENCE_ROUTES).flatMap((path) => [`/v1${path}`, `/api/v1${path}`]),
+  );
   app.setNotFoundHandler((request, reply) => {
-    const error = new GatewayError(
-      'not_found',
-      `No route ${request.method} ${request.url.split('?')[0]} on tollgate.`,
-    );
+    const path = request.url.split('?')[0] ?? '';
+    const error = inferencePaths.has(path)
+      ? new GatewayError('method_not_allowed', `${path} takes POST, not ${request.method}.`, {
+          headers: { allow: 'POST' },
+        })
+      : new GatewayError('not_found', `No route ${request.method} ${path} on tollgate.`);
+    void reply.headers(error.headers);
     return reply.code(error.status).send(errorBody(error, request.id, errorDialectOf(request.url)));
   });
   app.setErrorHandler((error: FastifyError | Error, request, reply) => {
-    const gatewayError = frameworkError(error) ?? toGatewayError(error);
+    const gatewayError = frameworkError(error, options.bodyLimitBytes) ?? toGatewayError(error);
     ctx.metrics.recordError('http', gatewayError.code);
     if (gatewayError.status >= 500) {
       ctx.logger.error({ requestId: request.id, url: request.url, error: error.message }, 'request failed');
@@ -152,11 +158,11 @@ export function buildGatewayApp(ctx: GatewayContext, options: GatewayAppOptions)
 }
 
 /** Fastify's own refusals (too large, bad content type…) in the gateway's vocabulary. */
-function frameworkError(error: FastifyError | Error): GatewayError | undefined {
+function frameworkError(error: FastifyError | Error, bodyLimitBytes: number): GatewayError | undefined {
   const code = 'code' in error ? error.code : undefined;
   switch (code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return bodyTooLarge();
+      return bodyTooLarge(bodyLimitBytes);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new GatewayError('unsupported_media_type', 'Send the body as application/json.');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':

@@ -3,17 +3,46 @@ import type { Attribution } from '../metering/index.ts';
 import type { Principal } from './auth.ts';
 import { GatewayError } from './gateway-error.ts';
 
+/** Module and tag names: tollgate's own vocabulary, so kept to what reads well in a report. */
 const NAME = /^[\p{L}\p{N}_.:/@-][\p{L}\p{N} _.:/@-]{0,127}$/u;
 const MAX_TAGS = 16;
+/** A user id is the application's (auth0|…, e-mails, base64…): any text but control characters. */
+const MAX_USER_ID = 256;
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+const NON_ASCII = /[^\u0000-\u007f]/;
 
 type HeaderValue = string | string[] | undefined;
 
-function single(value: HeaderValue, name: string): string | undefined {
+/**
+ * One attribution header's text. Node joins a repeated header's values with ", ", so a value
+ * holding one is checked against the raw headers (rarely needed: names hold no comma). Node
+ * reads header bytes as latin1; tollgate's headers are UTF-8, decoded here.
+ */
+function headerText(
+  value: HeaderValue,
+  name: string,
+  rawHeaders: readonly string[] | undefined,
+): string | undefined {
   if (Array.isArray(value)) {
     if (value.length > 1) throw new GatewayError('invalid_request', `Send the ${name} header once.`);
-    return value[0];
+    return value[0] === undefined ? undefined : headerText(value[0], name, undefined);
   }
-  return value;
+  if (value === undefined) return undefined;
+  if (rawHeaders !== undefined && value.includes(', ') && occurrences(rawHeaders, name) > 1)
+    throw new GatewayError('invalid_request', `Send the ${name} header once (it came more than once).`);
+  if (!NON_ASCII.test(value)) return value;
+  const text = Buffer.from(value, 'latin1').toString('utf8');
+  if (text.includes('\uFFFD'))
+    throw new GatewayError('invalid_request', `${name} is not valid UTF-8: send its value encoded as UTF-8.`);
+  return text;
+}
+
+function occurrences(rawHeaders: readonly string[], name: string): number {
+  const lower = name.toLowerCase();
+  let count = 0;
+  for (let index = 0; index < rawHeaders.length; index += 2)
+    if ((rawHeaders[index] as string).toLowerCase() === lower) count++;
+  return count;
 }
 
 function checkedName(value: string, what: string): string {
@@ -27,6 +56,16 @@ function checkedName(value: string, what: string): string {
   return trimmed;
 }
 
+function checkedUserId(value: string, where: string): string {
+  if (value.trim() === '' || value.length > MAX_USER_ID || CONTROL.test(value)) {
+    throw new GatewayError(
+      'invalid_request',
+      `${where} must be 1-${MAX_USER_ID} characters, not all spaces, with no control characters (got ${JSON.stringify(value.slice(0, 40))}).`,
+    );
+  }
+  return value;
+}
+
 /**
  * Who a gateway call is for: module from `X-Tollgate-Module`, user from the body's `user` or
  * `X-Tollgate-User`, tags from `X-Tollgate-Tags` (a JSON object, or `k=v,k2=v2`); the gateway
@@ -37,18 +76,22 @@ export function attributionOf(
   bodyUser: unknown,
   principal: Principal,
   requestId: string,
+  rawHeaders?: readonly string[],
 ): Attribution {
   const key = principal.kind === 'key' ? principal.key : undefined;
-  const moduleHeader = single(headers['x-tollgate-module'], 'X-Tollgate-Module');
-  const userHeader = single(headers['x-tollgate-user'], 'X-Tollgate-User');
-  const tagsHeader = single(headers['x-tollgate-tags'], 'X-Tollgate-Tags');
+  const moduleHeader = headerText(headers['x-tollgate-module'], 'X-Tollgate-Module', rawHeaders);
+  const userHeader = headerText(headers['x-tollgate-user'], 'X-Tollgate-User', rawHeaders);
+  const tagsHeader = headerText(headers['x-tollgate-tags'], 'X-Tollgate-Tags', rawHeaders);
   if (bodyUser !== undefined && bodyUser !== null && typeof bodyUser !== 'string') {
     throw new GatewayError('invalid_request', '"user" must be a string (a stable id of your end user).');
   }
-  const user = bodyUser ?? userHeader ?? key?.defaultUser ?? null;
+  let userId: string | null = null;
+  if (typeof bodyUser === 'string') userId = checkedUserId(bodyUser, 'The body\'s "user"');
+  else if (userHeader !== undefined) userId = checkedUserId(userHeader, 'X-Tollgate-User');
+  else userId = key?.defaultUser ?? null;
   return {
     module: moduleHeader ? checkedName(moduleHeader, 'X-Tollgate-Module') : (key?.defaultModule ?? 'default'),
-    userId: user === null ? null : checkedName(user, 'The user id'),
+    userId,
     keyId: key?.id ?? null,
     tags: tagsHeader ? parseTags(tagsHeader) : null,
     requestId,
@@ -91,11 +134,18 @@ export function parseTags(text: string): Record<string, TagValue> {
   const tags: Record<string, TagValue> = {};
   for (const [name, value] of entries) {
     checkedName(name, 'A tag name');
-    const ok = value === null || ['string', 'number', 'boolean'].includes(typeof value);
+    // An own "__proto__" key (JSON.parse makes one) would set the prototype, not a tag.
+    if (name === '__proto__')
+      throw new GatewayError('invalid_request', 'X-Tollgate-Tags: "__proto__" is not a tag name.');
+    const ok =
+      value === null ||
+      typeof value === 'string' ||
+      typeof value === 'boolean' ||
+      (typeof value === 'number' && Number.isFinite(value));
     if (!ok || (typeof value === 'string' && value.length > 256)) {
       throw new GatewayError(
         'invalid_request',
-        `X-Tollgate-Tags: tag "${name}" must be a string (≤256 chars), number, boolean or null.`,
+        `X-Tollgate-Tags: tag "${name}" must be a string (≤256 chars), a finite number, a boolean or null.`,
       );
     }
     tags[name] = value as TagValue;

@@ -92,7 +92,9 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       if (token === undefined) {
         throw new GatewayError(
           'authentication_required',
-          'Missing API key: send "Authorization: Bearer tg-…" with a tollgate gateway key.',
+          authorization
+            ? 'The Authorization header is not "Bearer <key>": send "Authorization: Bearer tg-…" with a tollgate gateway key.'
+            : 'Missing API key: send "Authorization: Bearer tg-…" with a tollgate gateway key.',
         );
       }
       throw new GatewayError(

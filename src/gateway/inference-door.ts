@@ -35,8 +35,17 @@ export function checkHeaderCount(rawHeaders: readonly string[], maxHeaders: numb
   }
 }
 
-export const bodyTooLarge = () =>
-  new GatewayError('payload_too_large', 'The request body is larger than this gateway accepts.');
+export const bodyTooLarge = (limitBytes: number) =>
+  new GatewayError(
+    'payload_too_large',
+    `The request body is larger than this gateway accepts (${byteSize(limitBytes)}). Send less (images and PDFs by URL rather than inline), or raise gateway.bodyLimitBytes.`,
+  );
+
+function byteSize(bytes: number): string {
+  if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MiB`;
+  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB`;
+  return `${bytes} bytes`;
+}
 
 export const bodyLengthWrong = () =>
   new GatewayError('invalid_request', 'The request body is empty or its length is wrong.');
@@ -120,7 +129,13 @@ export class InferenceDoor {
       sendGatewayError(res, refusal, uuidv7());
       return;
     }
-    await serveInference(this.#ctx, route, { headers: req.headers, body }, res, () => uuidv7());
+    await serveInference(
+      this.#ctx,
+      route,
+      { headers: req.headers, rawHeaders: req.rawHeaders, body },
+      res,
+      () => uuidv7(),
+    );
   }
 }
 
@@ -130,7 +145,7 @@ export class InferenceDoor {
  */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
-  if (declared > limit) return Promise.reject(bodyTooLarge());
+  if (declared > limit) return Promise.reject(bodyTooLarge(limit));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let received = 0;
@@ -143,7 +158,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       received += chunk.length;
       if (received > limit) {
         stop();
-        reject(bodyTooLarge());
+        reject(bodyTooLarge(limit));
         return;
       }
       chunks.push(chunk);

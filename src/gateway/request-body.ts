@@ -2,6 +2,16 @@ import { GatewayError } from './gateway-error.ts';
 
 export type JsonObject = Record<string, unknown>;
 
+/** The body is read as it came: a compressed one would only fail to parse, saying less. */
+export function checkContentEncoding(encoding: string | undefined): void {
+  if (encoding === undefined || encoding.trim() === '' || encoding.trim().toLowerCase() === 'identity')
+    return;
+  throw new GatewayError(
+    'unsupported_media_type',
+    `tollgate does not accept compressed request bodies (Content-Encoding: ${encoding.slice(0, 40)}): send the JSON uncompressed.`,
+  );
+}
+
 /** Parses the raw request body once: a JSON object, or a 400 that says what is wrong. */
 export function parseJsonObject(raw: unknown): JsonObject {
   if (!Buffer.isBuffer(raw) || raw.length === 0) {
@@ -45,6 +55,16 @@ function expectType(
   }
 }
 
+/** `model`, when given (or `required`): a model id, never an empty string. */
+function expectModel(body: JsonObject, required = false): void {
+  expectType(body, 'model', 'string', required);
+  if (typeof body.model === 'string' && body.model.trim() === '')
+    throw new GatewayError(
+      'invalid_request',
+      '"model" must be a model id such as "openai/gpt-4o-mini"; leave it out for your account\'s default.',
+    );
+}
+
 /** The few checks tollgate makes itself (everything else is OpenRouter's to judge). */
 export function validateChatBody(body: JsonObject): void {
   const messages = body.messages;
@@ -71,11 +91,11 @@ export function validateCompletionBody(body: JsonObject): void {
 export function validateEmbeddingsBody(body: JsonObject): void {
   if (body.input === undefined)
     throw new GatewayError('invalid_request', '"input" is required (a string or an array of strings).');
-  expectType(body, 'model', 'string', true);
+  expectModel(body, true);
 }
 
 function validateCommon(body: JsonObject): void {
-  expectType(body, 'model', 'string');
+  expectModel(body);
   expectType(body, 'stream', 'boolean');
   for (const field of ['max_tokens', 'max_completion_tokens'] as const) {
     const value = body[field];

@@ -21,7 +21,7 @@ import type { GatewayContext } from '../gateway-context.ts';
 import { GatewayError, toGatewayError } from '../gateway-error.ts';
 import { checkModelsAllowed } from '../model-patterns.ts';
 import { collectBody, pumpBody } from '../pump-body.ts';
-import { type JsonObject, parseJsonObject } from '../request-body.ts';
+import { checkContentEncoding, type JsonObject, parseJsonObject } from '../request-body.ts';
 import { sendGatewayError } from '../respond.ts';
 import { type StreamFacts, StreamRelay, type UpstreamStreamError } from '../stream-relay.ts';
 
@@ -36,6 +36,8 @@ export interface InferenceRoute {
 
 export interface IncomingCall {
   headers: IncomingHttpHeaders;
+  /** Node's raw header list: tells a repeated attribution header from one value with a comma. */
+  rawHeaders?: readonly string[];
   body: unknown;
 }
 
@@ -82,11 +84,12 @@ async function proxyCall(
   let releaseStream: () => void = () => {};
   try {
     principal = await ctx.auth.authenticate(incoming.headers.authorization);
+    checkContentEncoding(incoming.headers['content-encoding']);
     const body = parseJsonObject(incoming.body);
     route.validate(body);
     checkModelsAllowed(principal, body);
     ctx.rateLimiter.take(principal);
-    const attribution = attributionOf(incoming.headers, body.user, principal, requestId);
+    const attribution = attributionOf(incoming.headers, body.user, principal, requestId, incoming.rawHeaders);
     streamed = route.streamable && body.stream === true;
     if (streamed) releaseStream = ctx.rateLimiter.openStream(principal, ctx.maxStreamsPerKey);
     // `user` reaches OpenRouter even when it came from a header or the key's default.
