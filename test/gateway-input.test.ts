@@ -1,6 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
+import { eventually, startTestGateway, type TestGateway } from './helpers/gateway.ts';
 
 const ADMIN_KEY = 'admin-key-for-input-0123456789';
 const MODEL = 'openai/gpt-4o-mini';
@@ -9,7 +9,10 @@ const chat = (extra: Record<string, unknown> = {}) =>
 
 let t: TestGateway;
 beforeAll(async () => {
-  t = await startTestGateway({ config: { gateway: { adminKey: ADMIN_KEY, bodyLimitBytes: 64 * 1024 } } });
+  t = await startTestGateway({
+    // Stored bodies show what went upstream.
+    config: { gateway: { adminKey: ADMIN_KEY, bodyLimitBytes: 64 * 1024 }, storeBodies: { enabled: true } },
+  });
 });
 afterAll(async () => {
   await t.close();
@@ -132,5 +135,24 @@ describe('what the gateway accepts from a caller, and how it says no', () => {
       expect(answer.headers.allow).toBe('POST');
       expect(answer.json.error?.message).toBe(`${path} takes POST, not GET.`);
     }
+  });
+
+  it("sends the caller's bytes upstream as they are, with only the default cap (4096) spliced in", async () => {
+    const text =
+      '{"model":"openai/gpt-4o-mini","seed":12345678901234567891,"temperature":1.0,"messages":[{"role":"user","content":"hi"}]}';
+    const answer = await send('POST', '/v1/chat/completions', admin, text);
+    expect(answer.status).toBe(200);
+    const id = String(answer.headers['x-tollgate-request-id']);
+    const stored = await eventually(async () => (await t.gateway.ledger.getBodies(id))?.request ?? undefined);
+    expect(stored).toBe(`{"max_tokens":4096,${text.slice(1)}`);
+  });
+
+  it('adds no max_tokens to an embeddings call, which generates no output', async () => {
+    const text = '{"model":"openai/text-embedding-3-small","input":"hello"}';
+    const answer = await send('POST', '/v1/embeddings', admin, text);
+    expect(answer.status).toBe(200);
+    const id = String(answer.headers['x-tollgate-request-id']);
+    const stored = await eventually(async () => (await t.gateway.ledger.getBodies(id))?.request ?? undefined);
+    expect(stored).toBe(text);
   });
 });

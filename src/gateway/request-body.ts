@@ -120,3 +120,39 @@ function validateCommon(body: JsonObject): void {
     }
   }
 }
+
+/**
+ * The bytes to send upstream for a call whose body tollgate parsed as `sent` and will send as
+ * `final` (its profile, default cap and user applied): the caller's own bytes, with any top-level
+ * field tollgate added spliced in after the opening brace. Re-serializing would rewrite what the
+ * caller sent (numbers past 2^53 lose digits, formatting changes) and costs a stringify per call.
+ * Only when tollgate changed a field the caller did send (a profile merged into its `provider`,
+ * a cost cap into its `max_price`) is the whole body serialized anew.
+ */
+export function upstreamBody(original: Buffer, sent: JsonObject, final: JsonObject): Buffer | string {
+  if (final === sent) return original;
+  let added = '';
+  for (const key of Object.keys(final)) {
+    const value = final[key];
+    if (Object.hasOwn(sent, key)) {
+      if (sent[key] !== value) return JSON.stringify(final);
+      continue;
+    }
+    if (value !== undefined) added += `${JSON.stringify(key)}:${JSON.stringify(value)},`;
+  }
+  if (added === '') return original;
+  const open = original.indexOf(0x7b); // '{': the body parsed as an object, so it opens with one.
+  let next = open + 1;
+  while (next < original.length && isJsonWhitespace(original[next] as number)) next++;
+  // An empty object takes the fields without the comma that would separate them from the rest.
+  if (original[next] === 0x7d) added = added.slice(0, -1);
+  return Buffer.concat([
+    original.subarray(0, open + 1),
+    Buffer.from(added, 'utf8'),
+    original.subarray(open + 1),
+  ]);
+}
+
+function isJsonWhitespace(byte: number): boolean {
+  return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
+}

@@ -9,10 +9,11 @@ export interface ProfiledRequest<TRequest> {
   request: TRequest;
   /** The per-call cost cap: the request's own, else the profile's (USD decimal text). */
   maxCostUsd: string | undefined;
-  /** True when tollgate added `max_tokens` because neither the request nor its profile set a cap. */
+  /**
+   * True when tollgate added `max_tokens` because neither the request nor its profile set a cap
+   * (never for a call with no generated output: `defaultMaxTokens` null).
+   */
   cappedByDefault: boolean;
-  /** True when any field was added or merged: the request must be serialized anew to be sent. */
-  changed: boolean;
 }
 
 /**
@@ -23,34 +24,33 @@ export interface ProfiledRequest<TRequest> {
 export function applyModuleProfile<TRequest extends object>(
   request: TRequest,
   profile: ModuleProfile | undefined,
-  defaultMaxTokens: number,
+  defaultMaxTokens: number | null,
   maxCostUsd?: string,
 ): ProfiledRequest<TRequest> {
   const merged: Record<string, unknown> = { ...(request as Record<string, unknown>) };
-  let changed = false;
   if (profile) {
     for (const [key, value] of Object.entries(profile)) {
       if (TOLLGATE_ONLY_FIELDS.has(key) || value === undefined) continue;
       const own = merged[key];
       if (own === undefined) {
         merged[key] = value;
-        changed = true;
       } else if (MERGED_OBJECT_FIELDS.has(key) && isPlainObject(own) && isPlainObject(value)) {
         const combined = { ...value, ...own };
         if (Object.keys(combined).length !== Object.keys(own).length) {
           merged[key] = combined;
-          changed = true;
         }
       }
     }
   }
-  const hasCap = isPositiveNumber(merged.max_tokens) || isPositiveNumber(merged.max_completion_tokens);
-  if (!hasCap) merged.max_tokens = defaultMaxTokens;
+  const capped =
+    defaultMaxTokens === null ||
+    isPositiveNumber(merged.max_tokens) ||
+    isPositiveNumber(merged.max_completion_tokens);
+  if (!capped) merged.max_tokens = defaultMaxTokens;
   return {
     request: merged as TRequest,
     maxCostUsd: maxCostUsd ?? profile?.maxCostUsd,
-    cappedByDefault: !hasCap,
-    changed: changed || !hasCap,
+    cappedByDefault: !capped,
   };
 }
 

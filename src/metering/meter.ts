@@ -58,6 +58,11 @@ export interface AdmitInput<TRequest> {
   streamed: boolean;
   /** Per-call cost cap in USD (decimal text); else the module profile's. */
   maxCostUsd?: string | undefined;
+  /**
+   * False for a call that generates no output (embeddings): it gets no default `max_tokens`,
+   * which would mean nothing to it. Default true.
+   */
+  generatesOutput?: boolean | undefined;
 }
 
 /** An admitted call: its row is pending in the ledger and its worst case reserved. */
@@ -66,8 +71,6 @@ export interface MeteredCall<TRequest> {
   readonly id: string;
   /** The request to send upstream: the caller's, with its module profile and the default cap applied. */
   readonly request: TRequest;
-  /** False when `request` equals the caller's: a proxy may forward the caller's bytes unchanged. */
-  readonly requestChanged: boolean;
   readonly attribution: Attribution;
   readonly startedAt: number;
   /** The most the call can cost (computed when first asked: only budgets and balances need it). */
@@ -145,11 +148,10 @@ export function createMeter(options: MeterOptions): Meter {
       const profiled = applyModuleProfile(
         input.request,
         options.profiles?.[attribution.module],
-        options.defaultMaxTokens,
+        input.generatesOutput === false ? null : options.defaultMaxTokens,
         input.maxCostUsd,
       );
       let request = profiled.request;
-      let requestChanged = profiled.changed;
       const startedAt = input.startedAt ?? clock.now();
       const at = new Date(startedAt);
       const modelRequested = typeof request.model === 'string' ? request.model : undefined;
@@ -169,7 +171,6 @@ export function createMeter(options: MeterOptions): Meter {
         const cheapest = cheapestOutcomeCost(request, pricing, { at });
         if (cheapest > cap) throw new CostCapExceededError(modelRequested, cap, cheapest);
         const capped = withMaxPrice(request, cap, pricing, at, options.defaultMaxTokens);
-        requestChanged ||= capped !== request;
         request = capped;
       }
 
@@ -240,7 +241,6 @@ export function createMeter(options: MeterOptions): Meter {
       return {
         id,
         request,
-        requestChanged,
         attribution,
         startedAt,
         get worstCase() {

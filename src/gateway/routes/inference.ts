@@ -21,7 +21,7 @@ import type { GatewayContext } from '../gateway-context.ts';
 import { GatewayError, toGatewayError } from '../gateway-error.ts';
 import { checkModelsAllowed } from '../model-patterns.ts';
 import { collectBody, pumpBody } from '../pump-body.ts';
-import { checkContentEncoding, type JsonObject, parseJsonObject } from '../request-body.ts';
+import { checkContentEncoding, type JsonObject, parseJsonObject, upstreamBody } from '../request-body.ts';
 import { sendGatewayError } from '../respond.ts';
 import { type StreamFacts, StreamRelay, type UpstreamStreamError } from '../stream-relay.ts';
 
@@ -95,9 +95,15 @@ async function proxyCall(
     // `user` reaches OpenRouter even when it came from a header or the key's default.
     const withUser =
       body.user === undefined && attribution.userId ? { ...body, user: attribution.userId } : body;
-    call = await ctx.meter.admit({ id: requestId, startedAt, request: withUser, attribution, streamed });
-    upstreamBytes =
-      call.requestChanged || withUser !== body ? JSON.stringify(call.request) : (incoming.body as Buffer);
+    call = await ctx.meter.admit({
+      id: requestId,
+      startedAt,
+      request: withUser,
+      attribution,
+      streamed,
+      generatesOutput: route.name !== 'embeddings',
+    });
+    upstreamBytes = upstreamBody(incoming.body as Buffer, body, call.request);
   } catch (error) {
     releaseStream();
     answerError(ctx, res, route, requestId, error);
