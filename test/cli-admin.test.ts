@@ -102,6 +102,10 @@ describe('tollgate keys (gateway keys in the shared ledger)', () => {
     const all = json<KeyJson[]>(await world.run(['keys', 'list', '--all', '--format', 'json']));
     expect(all.find((item) => item.id === key.id)?.revokedAt).toEqual(expect.any(String));
 
+    const again = await world.run(['keys', 'revoke', key.id]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(new RegExp(`^Gateway key ${key.id} was already revoked \\(`));
+
     const unknown = await world.run(['keys', 'revoke', '01900000-0000-7000-8000-000000000000']);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/no gateway key with id/);

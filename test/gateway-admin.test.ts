@@ -77,10 +77,25 @@ describe('gateway keys and the admin API', () => {
     const { id, secret } = await createKey({ name: 'short-lived' });
     const client = new OpenAI({ apiKey: secret, baseURL: `${t.gateway.url}/v1`, maxRetries: 0 });
     await client.chat.completions.create({ model: MODEL, messages });
-    expect((await admin(`/admin/keys/${id}`, { method: 'DELETE' })).status).toBe(200);
+    const revoked = await admin(`/admin/keys/${id}`, { method: 'DELETE' });
+    expect(revoked.status).toBe(200);
+    expect(revoked.json()).toMatchObject({ revoked: true, already_revoked: false });
     await expect(client.chat.completions.create({ model: MODEL, messages })).rejects.toBeInstanceOf(
       OpenAI.AuthenticationError,
     );
+    // Revoking again is answered the same way, saying so and when; an unknown id is a 404.
+    const again = await admin(`/admin/keys/${id}`, { method: 'DELETE' });
+    expect(again.status).toBe(200);
+    expect(again.json()).toEqual({
+      revoked: true,
+      already_revoked: true,
+      revoked_at: revoked.json().revoked_at,
+    });
+    const unknown = await admin('/admin/keys/no-such-key', { method: 'DELETE' });
+    expect(unknown.status).toBe(404);
+    expect(unknown.json()).toMatchObject({
+      error: { message: 'No gateway key with id no-such-key. GET /admin/keys lists them.' },
+    });
   });
 
   it('enforces allowed models and the per-key rate limit', async () => {

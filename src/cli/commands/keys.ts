@@ -152,13 +152,16 @@ async function listKeys(flags: KeyFlags): Promise<void> {
 async function revokeKey(id: string, flags: KeyFlags): Promise<number> {
   const { loadCliConfig, withLedger } = await import('../open-context.ts');
   const config = loadCliConfig(flags);
-  const found = await withLedger(config, (ledger) => ledger.keys.revoke(id.trim()));
-  if (!found) {
+  const revoked = await withLedger(config, (ledger) => ledger.keys.revoke(id.trim()));
+  if (!revoked) {
     process.stderr.write(
       `tollgate keys revoke: no gateway key with id ${id}. \`tollgate keys list\` shows the ids.\n`,
     );
     return 1;
   }
-  process.stdout.write(`Revoked gateway key ${id}.\n`);
+  if (revoked.alreadyRevoked && revoked.key.revokedAt !== null) {
+    const { timestamp } = await import('../output.ts');
+    process.stdout.write(`Gateway key ${id} was already revoked (${timestamp(revoked.key.revokedAt)}).\n`);
+  } else process.stdout.write(`Revoked gateway key ${id}.\n`);
   return 0;
 }

@@ -132,9 +132,18 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: GatewayContext): 
   });
   app.delete<{ Params: { id: string } }>('/admin/keys/:id', { preHandler: admin }, async (request, reply) => {
     const revoked = await ctx.ledger.keys.revoke(request.params.id);
-    if (!revoked) throw new GatewayError('not_found', `No active gateway key with id ${request.params.id}.`);
+    if (!revoked)
+      throw new GatewayError(
+        'not_found',
+        `No gateway key with id ${request.params.id}. GET /admin/keys lists them.`,
+      );
     ctx.auth.keysChanged();
-    return reply.send({ revoked: true });
+    // A repeated DELETE is answered the same way (idempotent), saying when the key was revoked.
+    return reply.send({
+      revoked: true,
+      already_revoked: revoked.alreadyRevoked,
+      revoked_at: new Date(revoked.key.revokedAt ?? Date.now()).toISOString(),
+    });
   });
 
   app.put('/admin/budgets', { preHandler: admin }, async (request, reply) => {

@@ -53,11 +53,18 @@ for (const dialect of DIALECTS) {
       const second = await ledger.keys.create({ name: 'two' });
       expect(first.secret).not.toBe(second.secret);
       expect((await ledger.keys.list()).map((key) => key.name)).toEqual(['one', 'two']);
-      expect(await ledger.keys.revoke(first.key.id)).toBe(true);
+      expect(await ledger.keys.revoke(first.key.id)).toMatchObject({
+        alreadyRevoked: false,
+        key: { id: first.key.id, revokedAt: clock.now() },
+      });
       clock.advance(1000);
-      expect(await ledger.keys.revoke(first.key.id)).toBe(true);
+      // Idempotent: a second revocation says so and keeps the first time.
+      expect(await ledger.keys.revoke(first.key.id)).toMatchObject({
+        alreadyRevoked: true,
+        key: { revokedAt: clock.now() - 1000 },
+      });
       expect((await ledger.keys.get(first.key.id))?.revokedAt).toBe(clock.now() - 1000);
-      expect(await ledger.keys.revoke('missing')).toBe(false);
+      expect(await ledger.keys.revoke('missing')).toBeUndefined();
       expect((await ledger.keys.list()).map((key) => key.name)).toEqual(['two']);
       expect((await ledger.keys.list({ includeRevoked: true })).map((key) => key.name)).toEqual([
         'one',

@@ -154,15 +154,20 @@ export class GatewayKeys {
     return row ? keyFromRow(row) : undefined;
   }
 
-  /** Marks the key revoked (idempotent); false when no such key. */
-  async revoke(id: string): Promise<boolean> {
+  /**
+   * Revokes the key (idempotent): the key as it now stands, and whether this call revoked it or it
+   * was revoked already (its first revocation time kept); undefined when there is no such key.
+   */
+  async revoke(id: string): Promise<{ key: GatewayKey; alreadyRevoked: boolean } | undefined> {
     const now = this.#clock.now();
-    await this.#backend.db
+    const [result] = await this.#backend.db
       .updateTable('gateway_keys')
       .set({ revoked_at: now })
       .where('id', '=', id)
       .where('revoked_at', 'is', null)
       .execute();
-    return (await this.get(id)) !== undefined;
+    const key = await this.get(id);
+    if (key === undefined) return undefined;
+    return { key, alreadyRevoked: (result?.numUpdatedRows ?? 0n) === 0n };
   }
 }
