@@ -122,6 +122,9 @@ describe('the official openai SDK through the gateway', () => {
     const ids: string[] = [];
     for await (const model of openai.models.list()) ids.push(model.id);
     expect(ids).toContain(MODEL);
+    const retrieved = await openai.models.retrieve(MODEL);
+    expect(retrieved).toMatchObject({ id: MODEL, object: 'model', owned_by: 'openai' });
+    await expect(openai.models.retrieve('nobody/no-model')).rejects.toBeInstanceOf(OpenAI.NotFoundError);
   });
 
   const statuses: Array<[string, number, abstract new (...args: never[]) => Error]> = [

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { LedgerRow } from '../../ledger/index.ts';
+import type { ModelInfo } from '../../pricing/index.ts';
 import { moneyToNumber } from '../../shared/money.ts';
 import type { GatewayContext } from '../gateway-context.ts';
 import { GatewayError } from '../gateway-error.ts';
@@ -15,22 +16,24 @@ export function registerCatalogueRoutes(app: FastifyInstance, ctx: GatewayContex
       // Filters and paging are OpenRouter's to apply: such queries go through as they are.
       if (prefix === '/api/v1' && request.url.includes('?')) return passThrough(ctx, request, reply);
       await ctx.auth.authenticate(request.headers.authorization);
-      const models = await ctx.catalog.list();
-      if (models.length === 0)
-        throw new GatewayError(
-          'upstream_unavailable',
-          'The model catalogue is not available yet. Please try again.',
-        );
-      return reply.send({
-        object: 'list',
-        data: models.map((model) => ({
-          object: 'model',
-          owned_by: model.id.split('/')[0] ?? 'openrouter',
-          ...model,
-        })),
-      });
+      return reply.send({ object: 'list', data: (await catalogue(ctx)).map(openAiModel) });
     });
   }
+  // OpenAI's `models.retrieve(id)`. Under /api/v1, /models/… are OpenRouter's own routes
+  // (a model's endpoints), passed through.
+  app.get<{ Params: { '*': string } }>('/v1/models/*', async (request, reply) => {
+    await ctx.auth.authenticate(request.headers.authorization);
+    // Model ids hold a slash, which SDKs send encoded (openai%2Fgpt-4o) or not; the router
+    // leaves an encoded slash as it came.
+    const id = request.params['*'].replaceAll(/%2F/gi, '/');
+    const model = (await catalogue(ctx)).find((entry) => entry.id === id);
+    if (!model)
+      throw new GatewayError(
+        'not_found',
+        `No model ${JSON.stringify(id)} in the catalogue. GET /v1/models lists the model ids.`,
+      );
+    return reply.send(openAiModel(model));
+  });
 
   app.get<{ Querystring: { id?: string } }>('/api/v1/generation', async (request, reply) => {
     const principal = await ctx.auth.authenticate(request.headers.authorization);
@@ -97,4 +100,20 @@ function generationOf(row: LedgerRow): Record<string, unknown> {
     provider_responses: row.providerResponses,
     tollgate: { module: row.module, status: row.status, reconciled_at: row.reconciledAt },
   };
+}
+
+/** The cached catalogue; refused while it has never loaded (OpenRouter unreachable since start). */
+async function catalogue(ctx: GatewayContext): Promise<readonly ModelInfo[]> {
+  const models = await ctx.catalog.list();
+  if (models.length === 0)
+    throw new GatewayError(
+      'upstream_unavailable',
+      'The model catalogue is not available yet. Please try again.',
+    );
+  return models;
+}
+
+/** OpenAI's model object, with OpenRouter's fields (pricing, context length…) kept. */
+function openAiModel(model: ModelInfo): Record<string, unknown> {
+  return { object: 'model', owned_by: model.id.split('/')[0] ?? 'openrouter', ...model };
 }
