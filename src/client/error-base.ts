@@ -88,8 +88,12 @@ const USER_MESSAGES: Record<number, string> = {
   524: 'The AI model provider timed out. Please try again.',
   529: 'The AI model provider is overloaded. Please try again shortly.',
 };
-/** Statuses whose OpenRouter message tells the caller what to fix (design.md, gateway errors). */
-const ACTIONABLE = new Set([400, 401, 402, 403, 404, 413, 422, 429]);
+/**
+ * Whether OpenRouter's message tells the caller what to fix (design.md, gateway errors): every
+ * 4xx but a timeout. A refusal the caller must change something for (405, 409, 410…) is never
+ * answered "please try again".
+ */
+const actionable = (status: number) => status >= 400 && status < 500 && status !== 408;
 
 /** An HTTP error response from OpenRouter (or an in-band error in a 200 body). */
 export class APIError extends OpenRouterError {
@@ -130,7 +134,7 @@ export class APIError extends OpenRouterError {
     this.requestId = fields.requestId;
     this.userId = fields.userId;
     this.rawMessage = fields.message;
-    this.userMessage = ACTIONABLE.has(fields.status)
+    this.userMessage = actionable(fields.status)
       ? fields.message
       : (USER_MESSAGES[fields.status] ?? 'The AI service failed. Please try again.');
   }

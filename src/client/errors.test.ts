@@ -73,6 +73,21 @@ describe('errorFromResponse', () => {
     });
   }
 
+  it("passes OpenRouter's message on as the user message for a refusal (4xx), never for a fault", () => {
+    for (const status of [400, 404, 405, 409, 410, 422]) {
+      expect(errorFromResponse(status, envelope(status, 'model id is wrong'), {}).userMessage).toBe(
+        'model id is wrong',
+      );
+    }
+    for (const [status, message] of [
+      [408, 'The AI service took too long to respond. Please try again.'],
+      [500, 'The AI service had an internal error. Please try again.'],
+      [501, 'The AI service failed. Please try again.'],
+    ] as const) {
+      expect(errorFromResponse(status, envelope(status, 'internal detail'), {}).userMessage).toBe(message);
+    }
+  });
+
   it('keeps provider details but never puts them in userMessage', () => {
     const error = errorFromResponse(
       502,
