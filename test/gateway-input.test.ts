@@ -1,6 +1,6 @@
-import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startTestGateway, type TestGateway } from './helpers/gateway.ts';
+import { type RawAnswer, rawRequest } from './helpers/raw-request.ts';
 
 const ADMIN_KEY = 'admin-key-for-input-0123456789';
 const MODEL = 'openai/gpt-4o-mini';
@@ -18,40 +18,12 @@ afterAll(async () => {
   await t.close();
 });
 
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  json: { error?: { code: string; message: string } };
-}
-
-/** A request whose headers go out as given: an array sends one header per value, each as UTF-8. */
-function send(
-  method: string,
-  path: string,
-  headers: Record<string, string | string[]>,
-  body?: string,
-): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const url = new URL(t.gateway.url);
-    const req = httpRequest({ host: url.hostname, port: url.port, method, path, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () =>
-        resolve({
-          status: res.statusCode ?? 0,
-          headers: res.headers,
-          json: JSON.parse(Buffer.concat(chunks).toString('utf8')),
-        }),
-      );
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const send = (method: string, path: string, headers: Record<string, string | string[]>, body?: string) =>
+  rawRequest(t.gateway.url, method, path, headers, body);
 
 const admin = { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' };
 
-async function rowOf(answer: Answer) {
+async function rowOf(answer: RawAnswer) {
   return await t.gateway.ledger.getRequest(String(answer.headers['x-tollgate-request-id']));
 }
 

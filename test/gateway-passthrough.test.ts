@@ -1,6 +1,6 @@
-import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
+import { type RawAnswer, rawRequest } from './helpers/raw-request.ts';
 
 const ADMIN_KEY = 'admin-key-for-tests-0123456789';
 const CHAT = JSON.stringify({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
@@ -16,37 +16,11 @@ afterAll(async () => {
   await t.close();
 });
 
-/** A request with its path sent byte for byte (fetch would tidy up `.` and `..` segments). */
-function send(
-  method: string,
-  path: string,
-  key: string,
-  body?: string,
-): Promise<{ status: number; json: { error?: { code: unknown; message: string } } }> {
-  return new Promise((resolve, reject) => {
-    const url = new URL(t.gateway.url);
-    const req = httpRequest(
-      {
-        host: url.hostname,
-        port: url.port,
-        method,
-        path,
-        headers: {
-          authorization: `Bearer ${key}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, json: JSON.parse(Buffer.concat(chunks).toString('utf8')) }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
+/** A call with a gateway or admin key, its path sent byte for byte. */
+function send(method: string, path: string, key: string, body?: string): Promise<RawAnswer> {
+  const headers: Record<string, string> = { authorization: `Bearer ${key}` };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  return rawRequest(t.gateway.url, method, path, headers, body);
 }
 
 /** Inference calls the simulator received (the catalogue's own loads left out). */
