@@ -1,5 +1,6 @@
 import type { TagValue } from '../ledger/index.ts';
 import type { Attribution } from '../metering/index.ts';
+import { hasControlCharacter, isAscii } from '../shared/text.ts';
 import type { Principal } from './auth.ts';
 import { GatewayError } from './gateway-error.ts';
 
@@ -8,8 +9,6 @@ const NAME = /^[\p{L}\p{N}_.:/@-][\p{L}\p{N} _.:/@-]{0,127}$/u;
 const MAX_TAGS = 16;
 /** A user id is the application's (auth0|…, e-mails, base64…): any text but control characters. */
 const MAX_USER_ID = 256;
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
-const NON_ASCII = /[^\u0000-\u007f]/;
 
 type HeaderValue = string | string[] | undefined;
 
@@ -30,7 +29,7 @@ function headerText(
   if (value === undefined) return undefined;
   if (rawHeaders !== undefined && value.includes(', ') && occurrences(rawHeaders, name) > 1)
     throw new GatewayError('invalid_request', `Send the ${name} header once (it came more than once).`);
-  if (!NON_ASCII.test(value)) return value;
+  if (isAscii(value)) return value;
   const text = Buffer.from(value, 'latin1').toString('utf8');
   if (text.includes('\uFFFD'))
     throw new GatewayError('invalid_request', `${name} is not valid UTF-8: send its value encoded as UTF-8.`);
@@ -57,7 +56,7 @@ function checkedName(value: string, what: string): string {
 }
 
 function checkedUserId(value: string, where: string): string {
-  if (value.trim() === '' || value.length > MAX_USER_ID || CONTROL.test(value)) {
+  if (value.trim() === '' || value.length > MAX_USER_ID || hasControlCharacter(value)) {
     throw new GatewayError(
       'invalid_request',
       `${where} must be 1-${MAX_USER_ID} characters, not all spaces, with no control characters (got ${JSON.stringify(value.slice(0, 40))}).`,

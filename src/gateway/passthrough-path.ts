@@ -1,3 +1,4 @@
+import { hasControlCharacter } from '../shared/text.ts';
 import { type Principal, requireAdmin } from './auth.ts';
 import { GatewayError } from './gateway-error.ts';
 
@@ -24,8 +25,6 @@ export interface PassthroughPath {
   decoded: string;
 }
 
-const CONTROL_OR_SEPARATOR = /[\u0000-\u001f\u007f/\\]/;
-
 /**
  * Checks that a passed-through path means one thing only, so that what tollgate checks is what
  * OpenRouter serves: no empty segment (a trailing or doubled slash), no `.` or `..`, no encoded
@@ -48,7 +47,13 @@ export function passthroughPath(urlPath: string): PassthroughPath {
         `The path ${JSON.stringify(urlPath)} has a malformed percent-encoding; encode a % as %25.`,
       );
     }
-    if (text === '.' || text === '..' || CONTROL_OR_SEPARATOR.test(text))
+    if (
+      text === '.' ||
+      text === '..' ||
+      text.includes('/') ||
+      text.includes('\\') ||
+      hasControlCharacter(text)
+    )
       throw notFound(
         urlPath,
         'Paths with . or .. segments, encoded slashes or control characters are not passed through.',
