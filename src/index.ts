@@ -28,6 +28,7 @@ export {
 export {
   BalanceTooLowError,
   CostCapExceededError,
+  FallbackOverCapError,
   isMeteringError,
   MeteringError,
 } from './metering/index.ts';

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import {
   BudgetExceededError,
   CostCapExceededError,
+  FallbackOverCapError,
   FilteredError,
   GenerationError,
   InternalServerError,
@@ -147,6 +148,18 @@ describe('Tollgate.chat', () => {
     expect(await tg.ledger.reports.recent({ limit: 5 })).toHaveLength(0);
   });
 
+  it('applies a budget set through its ledger to the very next call', async () => {
+    const { tg } = await open();
+    await tg.chat({ module: 'late-cap', model: MODEL, messages });
+    await tg.ledger.budgets.set({ scope: 'module', scopeValue: 'late-cap', window: 'day', limit: 0n });
+    await expect(tg.chat({ module: 'late-cap', model: MODEL, messages })).rejects.toBeInstanceOf(
+      BudgetExceededError,
+    );
+    const [budget] = await tg.ledger.budgets.list();
+    expect(await tg.ledger.budgets.remove(budget?.id ?? '')).toBe(true);
+    await tg.chat({ module: 'late-cap', model: MODEL, messages });
+  });
+
   it('stops spending when a module budget is used up', async () => {
     const { tg } = await open({
       modules: { capped: { model: MODEL, max_tokens: 50, budget: { window: 'day', limitUsd: '0.0001' } } },
@@ -162,6 +175,65 @@ describe('Tollgate.chat', () => {
     const [group] = (await tg.ledger.reports.spend({ groupBy: ['module'], filters: { module: ['capped'] } }))
       .rows;
     expect(group?.spend ?? 0n).toBeLessThanOrEqual(moneyFromUsd('0.0001'));
+  });
+});
+
+describe('Tollgate with a models fallback list', () => {
+  const CHEAP = 'mistralai/mistral-small-3.2-24b-instruct';
+  const DEAR = 'openai/gpt-4o';
+  const poem = [{ role: 'user' as const, content: 'Write a poem about the mountains and the sea' }];
+
+  it('reserves the worst case of the dearest model that may serve the call', async () => {
+    const { tg } = await open();
+    const alone = await tg.worstCase({ model: CHEAP, max_tokens: 300, messages: poem });
+    const dear = await tg.worstCase({ model: DEAR, max_tokens: 300, messages: poem });
+    const withFallback = await tg.worstCase({
+      model: CHEAP,
+      models: [DEAR],
+      max_tokens: 300,
+      messages: poem,
+    });
+    expect(alone).toBeLessThan(dear ?? 0n);
+    expect(withFallback).toBe(dear);
+    expect(await tg.worstCase({ model: CHEAP, models: ['nobody/unknown'], messages: poem })).toBeUndefined();
+  });
+
+  it('never lets a fallback to a dearer model spend past a budget', async () => {
+    const { tg, key } = await open();
+    await tg.ledger.budgets.set({
+      scope: 'module',
+      scopeValue: 'fb',
+      window: 'day',
+      limit: moneyFromUsd('0.0002'),
+    });
+    // The primary fails before any work, so OpenRouter would serve the call with gpt-4o.
+    sim.queueFaults(key, ['503']);
+    const error = await tg
+      .chat({ module: 'fb', model: CHEAP, models: [DEAR], max_tokens: 300, messages: poem })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(BudgetExceededError);
+    const [status] = await tg.ledger.budgets.status({ module: 'fb' });
+    expect(status?.spent).toBe(0n);
+  });
+
+  it('refuses a capped call whose fallback could cost more than the cap, naming it', async () => {
+    const { tg } = await open();
+    const error = await tg
+      .chat({ model: CHEAP, models: [DEAR], messages: poem, maxCostUsd: '0.0001' })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(FallbackOverCapError);
+    expect((error as Error).message).toMatch(
+      /^Refused before sending: the fallback model openai\/gpt-4o could cost up to \$[0-9.]+, over this call's cap of \$0\.0001\. Lower max_tokens, drop openai\/gpt-4o from "models", or raise maxCostUsd\.$/,
+    );
+    // A fallback whose worst case fits goes through.
+    const fits = await tg.chat({
+      model: CHEAP,
+      models: [DEAR],
+      messages: poem,
+      max_tokens: 5,
+      maxCostUsd: '0.01',
+    });
+    expect(fits.cost).toBeGreaterThan(0n);
   });
 });
 

@@ -5,7 +5,7 @@ import type { Clock } from '../shared/clock.ts';
  * Knows which budgets exist, so a call that no budget covers skips the reservation transaction
  * entirely (the common case on the gateway's hot path). The list is re-read at most every
  * `refreshMs`, so a budget set by another process applies within that time; one set through this
- * process applies at once (`invalidate`).
+ * process's ledger applies at once (the index listens for its changes).
  */
 export class BudgetIndex {
   readonly #budgets: Budgets;
@@ -19,6 +19,7 @@ export class BudgetIndex {
     this.#budgets = budgets;
     this.#clock = clock;
     this.#refreshMs = refreshMs;
+    budgets.onChange(() => this.invalidate());
   }
 
   /** Whether any budget applies to this attribution (global, or matching its module, user or key). */
@@ -39,7 +40,7 @@ export class BudgetIndex {
 
   async #current(): Promise<readonly Budget[]> {
     const fresh = this.#list !== undefined && this.#clock.now() - this.#loadedAt < this.#refreshMs;
-    // A budget set through this process must apply at once: `invalidate` makes the list stale.
+    // A budget set through this process must apply at once: a change makes the list stale.
     if (fresh && this.#list) return this.#list;
     this.#loading ??= this.#budgets.list().then(
       (list) => {

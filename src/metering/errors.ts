@@ -37,6 +37,33 @@ export class CostCapExceededError extends MeteringError {
   }
 }
 
+/**
+ * A fallback model (`models`) could cost more than the call's cap. The cap reaches OpenRouter as
+ * `provider.max_price`, tuned to the primary model; whether OpenRouter holds fallbacks to it is
+ * not documented, so tollgate holds each fallback to the cap by its worst case instead.
+ */
+export class FallbackOverCapError extends MeteringError {
+  readonly cap: Money;
+  readonly worstCase: Money | undefined;
+  readonly model: string;
+  constructor(model: string, cap: Money, worstCase: Money | undefined) {
+    const could =
+      worstCase === undefined
+        ? 'has no known price, so it could cost anything'
+        : `could cost up to $${moneyToUsdString(worstCase)}`;
+    super(
+      'cost_cap_exceeded',
+      `Refused before sending: the fallback model ${model} ${could}, over this call's cap of ` +
+        `$${moneyToUsdString(cap)}. Lower max_tokens, drop ${model} from "models", or raise maxCostUsd.`,
+      'This request would cost more than its allowed maximum.',
+    );
+    this.name = 'FallbackOverCapError';
+    this.cap = cap;
+    this.worstCase = worstCase;
+    this.model = model;
+  }
+}
+
 /** The OpenRouter key's remaining limit (or the account balance) cannot cover the call's worst case. */
 export class BalanceTooLowError extends MeteringError {
   readonly remaining: Money;

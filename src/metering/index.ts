@@ -8,6 +8,7 @@ export { type CallEnd, type CallFailure, failureOf, isCancellation, outcomeOf } 
 export {
   BalanceTooLowError,
   CostCapExceededError,
+  FallbackOverCapError,
   isMeteringError,
   MeteringError,
   type MeteringErrorCode,

@@ -16,7 +16,7 @@ import { type Money, moneyFromUsd } from '../shared/money.ts';
 import { applyModuleProfile } from './apply-profile.ts';
 import { BudgetIndex } from './budget-index.ts';
 import { type CallEnd, outcomeOf } from './call-end.ts';
-import { BalanceTooLowError, CostCapExceededError } from './errors.ts';
+import { BalanceTooLowError, CostCapExceededError, FallbackOverCapError } from './errors.ts';
 
 /** Who a call is for: its pipeline module, end user, gateway key and free-form tags. */
 export interface Attribution {
@@ -91,16 +91,22 @@ export interface Meter {
   admit<TRequest extends ChatRequestLike>(input: AdmitInput<TRequest>): Promise<MeteredCall<TRequest>>;
   /**
    * The most a call could cost, as `admit` would reserve it (module profile, default cap, the
-   * model's prices); `undefined` when the model's price is unknown. Admits nothing.
+   * prices of its model and of any fallback in `models`); `undefined` when one of their prices is
+   * unknown. Admits nothing.
    */
   worstCase(request: ChatRequestLike, module: string): Promise<Money | undefined>;
-  /** Call after setting or removing a budget through this process. */
-  budgetsChanged(): void;
   /** Calls whose cost stayed unknown since start (also warned about one by one). */
   unknownCostCount(): number;
 }
 
 const DEFAULT_UNKNOWN_MODEL_WORST_CASE_USD = '1';
+
+interface FallbackPricing {
+  model: string;
+  pricing: Pricing | undefined;
+}
+
+const maxMoney = (a: Money, b: Money): Money => (a > b ? a : b);
 
 /**
  * The metered call, shared by the library facade and the gateway: attribution → profile →
@@ -126,19 +132,42 @@ export function createMeter(options: MeterOptions): Meter {
     return catalog.priceFor(model, provider ?? undefined).then((quote) => quote?.pricing);
   }
 
+  /**
+   * The fallback models of a request (`models`, the primary left out), each with its price;
+   * answered without waiting when there are none (almost every call).
+   */
+  function fallbackPricings(
+    request: ChatRequestLike,
+    primary: string | undefined,
+  ): FallbackPricing[] | Promise<FallbackPricing[]> {
+    if (!Array.isArray(request.models) || request.models.length === 0) return [];
+    const models = new Set(
+      request.models.filter((model): model is string => typeof model === 'string' && model !== primary),
+    );
+    return Promise.all([...models].map(async (model) => ({ model, pricing: await pricingOf(model) })));
+  }
+
   return {
-    budgetsChanged: () => budgetIndex.invalidate(),
     unknownCostCount: () => unknownCosts,
 
     async worstCase(request, module) {
       const profiled = applyModuleProfile(request, options.profiles?.[module], options.defaultMaxTokens);
       const model = typeof profiled.request.model === 'string' ? profiled.request.model : undefined;
-      const pricing = await pricingOf(model);
-      if (!pricing) return undefined;
-      return worstCaseCost(profiled.request, pricing, {
-        at: new Date(clock.now()),
-        defaultMaxTokens: options.defaultMaxTokens,
-      });
+      const pricings = [
+        await pricingOf(model),
+        ...(await fallbackPricings(profiled.request, model)).map((f) => f.pricing),
+      ];
+      const at = new Date(clock.now());
+      let most: Money | undefined;
+      for (const pricing of pricings) {
+        if (!pricing) return undefined;
+        const worst = worstCaseCost(profiled.request, pricing, {
+          at,
+          defaultMaxTokens: options.defaultMaxTokens,
+        });
+        most = most === undefined ? worst : maxMoney(most, worst);
+      }
+      return most;
     },
 
     async admit<TRequest extends ChatRequestLike>(
@@ -157,19 +186,32 @@ export function createMeter(options: MeterOptions): Meter {
       const modelRequested = typeof request.model === 'string' ? request.model : undefined;
       const priced = pricingOf(modelRequested);
       const pricing = priced instanceof Promise ? await priced : priced;
+      // Any fallback in `models` may serve the call instead: priced only when there are some.
+      const listed = fallbackPricings(request, modelRequested);
+      const fallbacks = listed instanceof Promise ? await listed : listed;
       // Estimating the prompt walks every message: done only when a budget, a balance or the
       // caller asks, never for a call nothing limits (the gateway's usual case).
       const profiledRequest = request;
+      const worstCaseOf = (modelPricing: Pricing | undefined): Money =>
+        modelPricing
+          ? worstCaseCost(profiledRequest, modelPricing, { at, defaultMaxTokens: options.defaultMaxTokens })
+          : unknownModelWorstCase;
       let worstCaseMemo: Money | undefined;
+      // The dearest model that may serve the call sets it.
       const worstCase = (): Money =>
-        (worstCaseMemo ??= pricing
-          ? worstCaseCost(profiledRequest, pricing, { at, defaultMaxTokens: options.defaultMaxTokens })
-          : unknownModelWorstCase);
+        (worstCaseMemo ??= fallbacks.reduce(
+          (most, fallback) => maxMoney(most, worstCaseOf(fallback.pricing)),
+          worstCaseOf(pricing),
+        ));
 
       if (profiled.maxCostUsd !== undefined && pricing && modelRequested) {
         const cap = moneyFromUsd(profiled.maxCostUsd);
         const cheapest = cheapestOutcomeCost(request, pricing, { at });
         if (cheapest > cap) throw new CostCapExceededError(modelRequested, cap, cheapest);
+        for (const fallback of fallbacks) {
+          const most = fallback.pricing ? worstCaseOf(fallback.pricing) : undefined;
+          if (most === undefined || most > cap) throw new FallbackOverCapError(fallback.model, cap, most);
+        }
         const capped = withMaxPrice(request, cap, pricing, at, options.defaultMaxTokens);
         request = capped;
       }

@@ -13,6 +13,8 @@ import { isJsonObject } from '../shared/json-object.ts';
 /** The parts of a chat request (§3) the estimate reads; any richer request type fits. */
 export interface ChatRequestLike {
   readonly model?: string | null;
+  /** Fallback models (OpenRouter's `models`): any of them may serve the call. */
+  readonly models?: readonly unknown[] | null;
   readonly messages?: readonly unknown[] | null;
   readonly tools?: readonly unknown[] | null;
   readonly response_format?: unknown;

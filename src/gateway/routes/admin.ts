@@ -122,7 +122,6 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: GatewayContext): 
         : null,
     });
     ctx.auth.keysChanged();
-    ctx.meter.budgetsChanged();
     return reply
       .code(201)
       .send({ data: toPlainJson(key), secret, note: 'The secret is shown once: store it now.' });
@@ -160,7 +159,6 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: GatewayContext): 
       window: input.window,
       limit: moneyFromUsd(input.limitUsd),
     });
-    ctx.meter.budgetsChanged();
     return reply.send({ data: toPlainJson(budget) });
   });
   app.get('/admin/budgets', { preHandler: admin }, async (_request, reply) => {
@@ -190,7 +188,6 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: GatewayContext): 
       if (!(await ctx.ledger.budgets.remove(request.params.id))) {
         throw new GatewayError('not_found', `No budget with id ${request.params.id}.`);
       }
-      ctx.meter.budgetsChanged();
       return reply.send({ removed: true });
     },
   );

@@ -92,6 +92,7 @@ export class Budgets {
   readonly #backend: StoreBackend;
   readonly #clock: Clock;
   readonly #ttlMs: number;
+  readonly #changeListeners = new Set<() => void>();
 
   constructor(backend: StoreBackend, clock: Clock, options: { reservationTtlMs: number }) {
     this.#backend = backend;
@@ -128,7 +129,21 @@ export class Budgets {
       )
       .returningAll()
       .executeTakeFirstOrThrow();
+    this.#changed();
     return budgetFromRow(row);
+  }
+
+  /**
+   * Calls `listener` after each budget set or removed through this ledger (so a cache of the list,
+   * such as the meter's, applies it at once); returns the unsubscribe.
+   */
+  onChange(listener: () => void): () => void {
+    this.#changeListeners.add(listener);
+    return () => this.#changeListeners.delete(listener);
+  }
+
+  #changed(): void {
+    for (const listener of this.#changeListeners) listener();
   }
 
   async list(): Promise<Budget[]> {
@@ -144,6 +159,7 @@ export class Budgets {
 
   async remove(id: string): Promise<boolean> {
     const result = await this.#backend.db.deleteFrom('budgets').where('id', '=', id).executeTakeFirst();
+    this.#changed();
     return result.numDeletedRows > 0n;
   }
 
