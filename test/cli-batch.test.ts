@@ -119,6 +119,33 @@ describe('tollgate batch (real binary)', () => {
     expect(final.map((record) => JSON.stringify(record.id)).sort()).toEqual([...ids].sort());
   });
 
+  it('--retry-failed keeps counting billed error lines against --max-cost, across runs', async () => {
+    const path = join(fast.dir, 'cap.jsonl');
+    writeFileSync(path, '{"prompt":"one line","max_tokens":20}\n');
+    const out = join(fast.dir, 'cap.out.jsonl');
+    const cap = '0.000015';
+    const args = ['batch', path, '-o', out, '-m', MODEL, '--module', 'refiltered', '--max-cost', cap];
+    fast.sim.queueFaults(fast.key, ['content-filter', 'content-filter', 'content-filter', 'content-filter']);
+    const runs: Summary[] = [];
+    for (let run = 0; run < 4; run += 1) {
+      const result = await fast.run([...args, '--retry-failed', '--format', 'json']);
+      expect([1, 3], result.stderr).toContain(result.code);
+      runs.push(json<Summary>(result));
+    }
+    const rows = await ledgerRows(fast, 'refiltered');
+    const billed = rows.reduce((sum, row) => sum + (row.cost ?? 0n), 0n);
+    expect(rows.length).toBeGreaterThan(0);
+    expect(billed).toBeLessThanOrEqual(moneyFromUsd(cap));
+    expect(moneyFromUsd(runs.at(-1)?.totalSpentUsd ?? '')).toBe(billed);
+    expect(runs.at(-1)).toMatchObject({ stopReason: 'max-cost', done: 0, failed: 0 });
+    // Still one line for the id, carrying what every attempt cost.
+    const [line, ...more] = parseJsonl(readFileSync(out, 'utf8'));
+    expect(more).toEqual([]);
+    expect(moneyFromUsd(String(line?.cost)) + moneyFromUsd(String(line?.earlier_attempts_cost ?? 0))).toBe(
+      billed,
+    );
+  });
+
   it('stops at a fatal error (budget exhausted) without writing lines, exit 1 and one clear reason', async () => {
     const { path } = writeInput(fast, 'fatal.jsonl', 4);
     const out = join(fast.dir, 'fatal.out.jsonl');

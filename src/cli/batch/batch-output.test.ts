@@ -2,8 +2,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { moneyFromUsd } from '../../shared/money.ts';
 import { idKey, parseBatchLine, withDefaults } from './batch-input.ts';
-import { BatchOutput, readExistingOutput } from './batch-output.ts';
+import { BatchOutput, compactBatchOutput, readExistingOutput } from './batch-output.ts';
 
 const dirs: string[] = [];
 function tempFile(text?: string): string {
@@ -37,11 +38,53 @@ describe('batch output', () => {
     expect(readFileSync(path, 'utf8')).toBe('{"id":1,"cost":"0.5"}\n');
   });
 
-  it('with retryFailed, removes error lines so their ids run again', async () => {
-    const path = tempFile('{"id":1,"cost":"0"}\n{"id":2,"error":{"code":"x","message":"y"},"cost":"0"}\n');
+  it('with retryFailed, runs failed ids again but keeps counting what they were billed', async () => {
+    const path = tempFile(
+      '{"id":1,"cost":"0.5"}\n{"id":2,"error":{"code":"content_filter","message":"y"},"cost":"0.25"}\n',
+    );
     const existing = await readExistingOutput(path, true);
     expect([...existing.done]).toEqual([idKey(1)]);
-    expect(readFileSync(path, 'utf8')).toBe('{"id":1,"cost":"0"}\n');
+    expect(existing).toMatchObject({ retrying: 1, dropped: 0, spent: moneyFromUsd('0.75') });
+    // Nothing is removed before the retry is written: a run that stops first forgets no cost.
+    expect(await readExistingOutput(path, true)).toMatchObject({ spent: moneyFromUsd('0.75') });
+  });
+
+  it('folds a retried id into one line whose earlier_attempts_cost keeps the failed attempts', async () => {
+    const path = tempFile(
+      '{"id":2,"error":{"code":"content_filter","message":"y"},"cost":"0.25"}\n{"id":1,"cost":"0.5"}\n',
+    );
+    const output = new BatchOutput(path);
+    output.write({
+      id: 2,
+      error: { code: 'content_filter', message: 'again' },
+      cost: '0.125',
+      generation_id: null,
+    });
+    output.close();
+    await compactBatchOutput(path);
+    const afterFailedRetry = readFileSync(path, 'utf8').trim().split('\n');
+    expect(afterFailedRetry).toHaveLength(2);
+    expect(JSON.parse(afterFailedRetry[1] ?? '')).toMatchObject({
+      id: 2,
+      cost: '0.125',
+      earlier_attempts_cost: '0.25',
+    });
+    expect(await readExistingOutput(path, true)).toMatchObject({ retrying: 1, spent: moneyFromUsd('0.875') });
+
+    const retry = new BatchOutput(path);
+    retry.write({ id: 2, text: 'ok', cost: '0.0625', generation_id: 'gen-2' });
+    retry.close();
+    const existing = await readExistingOutput(path, true);
+    expect(existing).toMatchObject({ retrying: 0, spent: moneyFromUsd('0.9375') });
+    expect([...existing.done].sort()).toEqual([idKey(1), idKey(2)].sort());
+    const lines = readFileSync(path, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(lines).toEqual([
+      { id: 1, cost: '0.5' },
+      { id: 2, text: 'ok', cost: '0.0625', generation_id: 'gen-2', earlier_attempts_cost: '0.375' },
+    ]);
   });
 
   it('a missing file means nothing done yet', async () => {

@@ -6,7 +6,7 @@
  */
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { readFile, rename, truncate, writeFile } from 'node:fs/promises';
-import { type Money, moneyFromUsd } from '../../shared/money.ts';
+import { type Money, moneyFromUsd, moneyToUsdString } from '../../shared/money.ts';
 import type { BatchId } from './batch-input.ts';
 import { idKey } from './batch-input.ts';
 
@@ -20,6 +20,8 @@ export interface BatchRecord {
   usage?: unknown;
   /** Exact USD as decimal text; null when the cost is not known yet. */
   cost: string | null;
+  /** What earlier failed attempts at this id cost (their lines folded in after --retry-failed). */
+  earlier_attempts_cost?: string;
   generation_id: string | null;
   /** tollgate's ledger row id. */
   request_id?: string | null;
@@ -27,18 +29,66 @@ export interface BatchRecord {
 }
 
 export interface ExistingOutput {
-  /** Keys (`idKey`) of the ids already written. */
+  /** Keys (`idKey`) of the ids already written (with --retry-failed: not counting failed ones). */
   done: Set<string>;
-  /** Lines dropped on open: an unterminated last line, or failed lines with --retry-failed. */
+  /** Lines dropped on open: an unterminated last line. */
   dropped: number;
-  /** What the kept lines cost, exactly (lines of unknown cost count nothing). */
+  /** With --retry-failed: ids whose line is an error, to run again. */
+  retrying: number;
+  /**
+   * What every line in the file cost, exactly, failed lines and earlier attempts included: a
+   * billed error still spent money, so it counts against --max-cost (unknown costs count nothing).
+   */
   spent: Money;
 }
 
+/** One non-blank line of the output file as read back. */
+interface OutputLine {
+  text: string;
+  /** `idKey` of its id; undefined for a line that is not one of ours (kept as it is). */
+  key: string | undefined;
+  record: Record<string, unknown> | undefined;
+  failed: boolean;
+  /** Its own cost plus `earlier_attempts_cost`. */
+  cost: Money;
+}
+
+function usdField(record: Record<string, unknown>, field: string): Money {
+  const value = record[field];
+  return typeof value === 'string' && /^\d+(\.\d+)?$/.test(value) ? moneyFromUsd(value) : 0n;
+}
+
+function readLine(text: string): OutputLine {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return { text, key: undefined, record: undefined, failed: false, cost: 0n }; // not ours to judge
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    return { text, key: undefined, record: undefined, failed: false, cost: 0n };
+  }
+  const record = parsed as Record<string, unknown>;
+  const id = record.id;
+  return {
+    text,
+    key: typeof id === 'string' || typeof id === 'number' ? idKey(id) : undefined,
+    record,
+    failed: 'error' in record,
+    cost: usdField(record, 'cost') + usdField(record, 'earlier_attempts_cost'),
+  };
+}
+
 /**
- * Reads what an earlier run wrote. An unterminated last line (a process killed mid-write by
- * something stronger than SIGINT) is cut off; with `retryFailed`, error lines are removed so their
- * ids run again (rewritten to a temporary file, then renamed over the output: never half-written).
+ * Reads what earlier runs wrote. An unterminated last line (a process killed mid-write by
+ * something stronger than SIGINT) is cut off.
+ *
+ * With `retryFailed`, ids whose line is an error are not done, so they run again; their lines stay
+ * in the file until then, because what those calls were billed must keep counting against
+ * --max-cost however this run ends. An id with several lines (an error line, then its retry) is
+ * folded into one line, the newest success if any, whose `earlier_attempts_cost` carries what
+ * the others cost: one line per id, and no money forgotten. The fold rewrites the file to a
+ * temporary one renamed over it, so it is never half-written.
  */
 export async function readExistingOutput(path: string, retryFailed: boolean): Promise<ExistingOutput> {
   let text: string;
@@ -46,7 +96,7 @@ export async function readExistingOutput(path: string, retryFailed: boolean): Pr
     text = await readFile(path, 'utf8');
   } catch (error) {
     if (typeof error === 'object' && error !== null && 'code' in error && error.code === 'ENOENT') {
-      return { done: new Set(), dropped: 0, spent: 0n };
+      return { done: new Set(), dropped: 0, retrying: 0, spent: 0n };
     }
     throw error;
   }
@@ -57,35 +107,53 @@ export async function readExistingOutput(path: string, retryFailed: boolean): Pr
     text = text.slice(0, end);
     dropped += 1;
   }
-  const done = new Set<string>();
-  const kept: string[] = [];
-  let spent: Money = 0n;
-  for (const line of text.split('\n')) {
-    if (line.trim() === '') continue;
-    let record: unknown;
-    try {
-      record = JSON.parse(line);
-    } catch {
-      kept.push(line); // not ours to judge: left in place, its id (if any) is unknown
-      continue;
-    }
-    const id = typeof record === 'object' && record !== null && 'id' in record ? record.id : undefined;
-    const failed = typeof record === 'object' && record !== null && 'error' in record;
-    if (retryFailed && failed) {
-      dropped += 1;
-      continue;
-    }
-    kept.push(line);
-    if (typeof id === 'string' || typeof id === 'number') done.add(idKey(id));
-    const cost = typeof record === 'object' && record !== null && 'cost' in record ? record.cost : undefined;
-    if (typeof cost === 'string' && /^\d+(\.\d+)?$/.test(cost)) spent += moneyFromUsd(cost);
+  const lines = text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map(readLine);
+  const byId = new Map<string, OutputLine[]>();
+  for (const line of lines) {
+    if (line.key === undefined) continue;
+    const same = byId.get(line.key);
+    if (same) same.push(line);
+    else byId.set(line.key, [line]);
   }
-  if (retryFailed && kept.length < text.split('\n').filter((line) => line.trim() !== '').length) {
+  const done = new Set<string>();
+  let retrying = 0;
+  let folded = false;
+  const replaced = new Map<OutputLine, string | undefined>(); // line → its new text (undefined: removed)
+  for (const [key, same] of byId) {
+    const current = same.findLast((line) => !line.failed) ?? (same.at(-1) as OutputLine);
+    if (same.length > 1) {
+      folded = true;
+      const earlier =
+        same.reduce((sum, line) => sum + line.cost, 0n) - usdField(current.record ?? {}, 'cost');
+      for (const line of same) replaced.set(line, undefined);
+      replaced.set(
+        current,
+        JSON.stringify({ ...current.record, earlier_attempts_cost: moneyToUsdString(earlier) }),
+      );
+    }
+    if (retryFailed && current.failed) retrying += 1;
+    else done.add(key);
+  }
+  const spent = lines.reduce((sum, line) => sum + line.cost, 0n);
+  if (folded) {
+    const kept = lines.flatMap((line) => {
+      if (!replaced.has(line)) return [line.text];
+      const replacement = replaced.get(line);
+      return replacement === undefined ? [] : [replacement];
+    });
     const temporary = `${path}.tmp-${process.pid}`;
     await writeFile(temporary, kept.map((line) => `${line}\n`).join(''));
     await rename(temporary, path);
   }
-  return { done, dropped, spent };
+  return { done, dropped, retrying, spent };
+}
+
+/** After a run with --retry-failed: fold each retried id's lines into one (see `readExistingOutput`). */
+export async function compactBatchOutput(path: string): Promise<void> {
+  await readExistingOutput(path, false);
 }
 
 export class BatchOutput {

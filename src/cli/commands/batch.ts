@@ -51,7 +51,10 @@ export function registerBatchCommand(program: Command): void {
         '--max-cost <usd>',
         'stop before the spend could exceed this many USD (counting earlier runs on the same output)',
       )
-      .option('--retry-failed', 'run again the ids whose output line is an error (their lines are replaced)')
+      .option(
+        '--retry-failed',
+        'run again the ids whose output line is an error (the new line replaces it; earlier_attempts_cost keeps what the failed calls cost)',
+      )
       .option('--progress-interval <seconds>', 'without a terminal: seconds between progress lines', '5')
       .option('--format <format>', 'text, or json: the final summary as one JSON object on stdout', 'text')
       .addHelpText('after', EXIT_HELP),
@@ -65,7 +68,7 @@ async function batch(input: string, flags: BatchFlags): Promise<number> {
   const { parseChoiceFlag, parseIntFlag, parseNumberFlag, parseTextFlag, parseUsdFlag, UsageError } =
     await import('../flags.ts');
   const { readBatchInput, withDefaults } = await import('../batch/batch-input.ts');
-  const { BatchOutput, readExistingOutput } = await import('../batch/batch-output.ts');
+  const { BatchOutput, compactBatchOutput, readExistingOutput } = await import('../batch/batch-output.ts');
   const { BatchRunner } = await import('../batch/batch-runner.ts');
   const { createProgressView } = await import('../batch/batch-progress.ts');
   const { runBatchCall, batchWorstCase } = await import('../batch/batch-call.ts');
@@ -106,8 +109,10 @@ async function batch(input: string, flags: BatchFlags): Promise<number> {
   const output = new BatchOutput(outputPath);
   const progress = createProgressView({ total: todo.length, tty: process.stderr.isTTY === true, intervalMs });
   if (existing.dropped > 0)
+    progress.log(`batch: dropped ${existing.dropped} incomplete line(s) from ${outputPath}; they run again.`);
+  if (existing.retrying > 0)
     progress.log(
-      `batch: dropped ${existing.dropped} incomplete or failed line(s) from ${outputPath}; they run again.`,
+      `batch: ${existing.retrying} failed id(s) in ${outputPath} run again; what they cost so far still counts against --max-cost.`,
     );
   if (skipped > 0)
     progress.log(`batch: ${skipped} of ${items.length} ids are already in ${outputPath}; skipping them.`);
@@ -148,6 +153,15 @@ async function batch(input: string, flags: BatchFlags): Promise<number> {
     progress.stop();
     output.close();
     await tg.close();
+  }
+  // A retried id now has its error line and its new line: fold them into one line per id (the
+  // next run would do it anyway, so a failure here loses nothing).
+  if (existing.retrying > 0) {
+    await compactBatchOutput(outputPath).catch((error: unknown) => {
+      process.stderr.write(
+        `batch: could not fold the retried lines of ${outputPath} (${error instanceof Error ? error.message : String(error)}); the next run will.\n`,
+      );
+    });
   }
   return await report(result, {
     skipped,
