@@ -179,6 +179,13 @@ async function removeBudget(id: string | undefined, flags: BudgetFlags): Promise
       'which budget? Give its id (tollgate budgets list) or --scope, --value and --window. Example: tollgate budgets rm --scope module --value summarize --window day',
     );
   }
+  // Deleting is not the place for set's default scope: `rm --window day` alone must not quietly
+  // remove the global budget when the user meant a module's.
+  if (id === undefined && flags.scope === undefined) {
+    throw new UsageError(
+      'rm by flags needs --scope (global, module, user or key) to say whose budget to remove. Example: tollgate budgets rm --scope module --value summarize --window day, or --scope global --window day',
+    );
+  }
   const target = byFlags ? await parseTarget(flags, {}) : undefined;
   const { loadCliConfig, withLedger } = await import('../open-context.ts');
   const config = loadCliConfig(flags);

@@ -1,0 +1,56 @@
+/**
+ * Flag values the CLI must refuse before doing anything (exit 2, one line naming the flag), and
+ * the ones it must read as the user meant: money finer than tollgate keeps, impossible dates,
+ * durations forwards or back in time, and deletes that must say what they delete.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CliResult, type CliWorld, json, startCliWorld } from './cli-helpers.ts';
+
+let world: CliWorld;
+
+beforeAll(async () => {
+  world = await startCliWorld();
+});
+afterAll(async () => {
+  await world.close();
+});
+
+function expectUsageError(result: CliResult, pattern: RegExp, what: string): void {
+  expect(result.code, `${what}: ${result.stderr}`).toBe(2);
+  const lines = result.stderr.trim().split('\n');
+  expect(lines, what).toHaveLength(1);
+  expect(lines[0], what).toMatch(pattern);
+}
+
+interface BudgetJson {
+  id: string;
+  scope: string;
+  value: string | null;
+  window: string;
+}
+
+async function budgets(): Promise<BudgetJson[]> {
+  return json<BudgetJson[]>(await world.run(['budgets', 'list', '--format', 'json']));
+}
+
+describe('budgets rm', () => {
+  it('refuses a delete by flags without --scope instead of removing the global budget', async () => {
+    for (const args of [
+      ['--scope', 'global', '--window', 'day', '--limit', '9'],
+      ['--scope', 'module', '--value', 'keepme', '--window', 'day', '--limit', '1'],
+    ]) {
+      const set = await world.run(['budgets', 'set', ...args]);
+      expect(set.code, set.stderr).toBe(0);
+    }
+    const before = await budgets();
+
+    const rm = await world.run(['budgets', 'rm', '--window', 'day']);
+    expectUsageError(rm, /^tollgate budgets rm: .*needs --scope/, 'rm --window day');
+    expect(await budgets()).toEqual(before);
+
+    const global = await world.run(['budgets', 'rm', '--scope', 'global', '--window', 'day']);
+    expect(global.code, global.stderr).toBe(0);
+    expect(global.stdout).toMatch(/Removed global budget \(per day\)/);
+    expect((await budgets()).map((budget) => budget.scope)).toEqual(['module']);
+  });
+});
