@@ -4,7 +4,7 @@
  * durations forwards or back in time, and deletes that must say what they delete.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliResult, type CliWorld, json, startCliWorld } from './cli-helpers.ts';
+import { type CliResult, type CliWorld, json, MODEL, startCliWorld } from './cli-helpers.ts';
 
 let world: CliWorld;
 
@@ -52,5 +52,25 @@ describe('budgets rm', () => {
     expect(global.code, global.stderr).toBe(0);
     expect(global.stdout).toMatch(/Removed global budget \(per day\)/);
     expect((await budgets()).map((budget) => budget.scope)).toEqual(['module']);
+  });
+});
+
+describe('money flags', () => {
+  it('refuse amounts finer than 12 decimal places instead of rounding them to $0', async () => {
+    const tiny = '0.000000000000001';
+    const cases: [string[], RegExp][] = [
+      [
+        ['chat', '-m', MODEL, '--max-cost', tiny, 'hi'],
+        /^tollgate chat: --max-cost: USD amounts go to 12 decimal places/,
+      ],
+      [
+        ['budgets', 'set', '--scope', 'module', '--value', 'tiny', '--limit', tiny],
+        /^tollgate budgets set: --limit: USD amounts go to 12 decimal places/,
+      ],
+    ];
+    const before = world.sim.state.requests().length;
+    for (const [args, pattern] of cases) expectUsageError(await world.run(args), pattern, args.join(' '));
+    expect(world.sim.state.requests().length).toBe(before);
+    expect((await budgets()).map((budget) => budget.value)).not.toContain('tiny');
   });
 });

@@ -50,6 +50,13 @@ describe('flag parsing', () => {
     expect(parseUsdFlag('--max-cost', '$0.25')).toBe('0.25');
     expect(() => parseUsdFlag('--max-cost', '-1')).toThrow(/non-negative USD amount/);
     expect(() => parseUsdFlag('--max-cost', '1e3')).toThrow(UsageError);
+    // 1e-12 USD is tollgate's smallest unit: finer amounts are refused, not rounded to $0.
+    expect(parseUsdFlag('--max-cost', '0.000000000001')).toBe('0.000000000001');
+    expect(parseUsdFlag('--limit', '1.250000000000000')).toBe('1.250000000000000');
+    expect(() => parseUsdFlag('--max-cost', '0.000000000000001')).toThrow(
+      '--max-cost: USD amounts go to 12 decimal places at most (got "0.000000000000001", 15 places); round it. Example: --max-cost 5',
+    );
+    expect(() => parseUsdFlag('--limit', '2.0000000000005')).toThrow(UsageError);
     expect(parseChoiceFlag('--sort', 'PRICE', ['price', 'name'] as const)).toBe('price');
     expect(() => parseChoiceFlag('--sort', 'size', ['price', 'name'] as const)).toThrow(
       '--sort must be one of price, name (got "size"). Example: --sort price',

@@ -2,7 +2,7 @@
  * Parsing and checking flag values. Every failure is a UsageError whose message is the one line
  * the user sees: which flag, what was given, what is expected, and an example.
  */
-import { MoneyFormatError, moneyFromUsd } from '../shared/money.ts';
+import { MONEY_SCALE, MoneyFormatError, moneyFromUsd } from '../shared/money.ts';
 
 /** A flag or argument that cannot be used: exit code 2, the message names the flag and the fix. */
 export class UsageError extends Error {
@@ -83,10 +83,20 @@ export function parseNumberFlag(
   return value;
 }
 
-/** A USD amount kept as exact decimal text ("5", "0.25"); checked by the money parser. */
+/**
+ * A USD amount kept as exact decimal text ("5", "0.25"); checked by the money parser. Digits past
+ * tollgate's smallest unit (1e-12 USD) are refused rather than rounded: the money parser would
+ * round 0.000000000000001 to $0, and a cap or limit of $0 is not what anyone typed.
+ */
 export function parseUsdFlag(flag: string, raw: string | undefined, example = '5'): string | undefined {
   if (raw === undefined) return undefined;
   const text = raw.trim().replace(/^\$/, '');
+  const significantDecimals = (/\.(\d*?)0*$/.exec(text)?.[1] ?? '').length;
+  if (/^\d+\.\d+$/.test(text) && significantDecimals > MONEY_SCALE) {
+    throw new UsageError(
+      `${flag}: USD amounts go to ${MONEY_SCALE} decimal places at most (got "${raw}", ${significantDecimals} places); round it. Example: ${flag} ${example}`,
+    );
+  }
   let ok = /^\d+(\.\d+)?$/.test(text);
   if (ok) {
     try {
