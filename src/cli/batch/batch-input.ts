@@ -107,8 +107,10 @@ export async function readBatchInput(path: string): Promise<BatchItem[]> {
   const seen = new Map<string, number>();
   let number = 0;
   try {
-    for await (const text of lines) {
+    for await (const raw of lines) {
       number += 1;
+      // Editors on Windows often start a UTF-8 file with a byte order mark; it is not part of line 1.
+      const text = number === 1 ? raw.replace(/^\uFEFF/, '') : raw;
       if (text.trim() === '') continue;
       const item = parseBatchLine(text, number, where);
       const earlier = seen.get(item.key);

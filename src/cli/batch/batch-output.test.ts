@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { moneyFromUsd } from '../../shared/money.ts';
-import { idKey, parseBatchLine, withDefaults } from './batch-input.ts';
+import { idKey, parseBatchLine, readBatchInput, withDefaults } from './batch-input.ts';
 import { BatchOutput, compactBatchOutput, readExistingOutput } from './batch-output.ts';
 
 const dirs: string[] = [];
@@ -127,6 +127,15 @@ describe('batch input lines', () => {
       role: 'system',
       content: 'sys',
     });
+  });
+
+  it('reads a file that starts with a UTF-8 byte order mark (Windows editors write one)', async () => {
+    const path = tempFile('\uFEFF"x"\n{"id":"b","prompt":"y"}\n');
+    const items = await readBatchInput(path);
+    expect(items.map((item) => [item.id, item.request.messages[0]?.content])).toEqual([
+      [1, 'x'],
+      ['b', 'y'],
+    ]);
   });
 
   it('names the file and line of a bad one', () => {
