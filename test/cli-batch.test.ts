@@ -166,6 +166,32 @@ describe('tollgate batch (real binary)', () => {
     expect(outputIds(out)).toEqual([]);
   });
 
+  it('a folder or a missing folder as input or output: exit 2 naming the path, the ledger never opened', async () => {
+    const good = writeInput(fast, 'paths.jsonl', 1).path;
+    const db = join(fast.dir, 'paths-ledger.db'); // its own ledger: opening it would create it
+    const missing = join(fast.dir, 'no-such-folder', 'out.jsonl');
+    const cases: [string[], RegExp][] = [
+      [
+        ['batch', good, '-o', missing, '-m', MODEL],
+        /^tollgate batch: -o\/--output \S+out\.jsonl: the folder \S+no-such-folder does not exist/,
+      ],
+      [
+        ['batch', fast.dir, '-o', join(fast.dir, 'y.jsonl'), '-m', MODEL],
+        /^tollgate batch: cannot read \S+: it is a folder/,
+      ],
+      [['batch', good, '-o', fast.dir, '-m', MODEL], /^tollgate batch: -o\/--output \S+ is a folder/],
+    ];
+    for (const [args, pattern] of cases) {
+      const result = await fast.run(args, { env: { TOLLGATE_DB: db } });
+      expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(2);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expect(result.stderr).toMatch(pattern);
+      expect(result.stderr).toContain(args[1] === fast.dir ? fast.dir : (args[3] ?? ''));
+    }
+    expect(existsSync(db)).toBe(false);
+    expect(existsSync(join(fast.dir, 'y.jsonl'))).toBe(false);
+  });
+
   it('checks the input and flags before sending anything: exit 2 naming the line or flag', async () => {
     const bad = join(fast.dir, 'bad.jsonl');
     writeFileSync(bad, '"fine"\n{"prompt": "ok", "id": "a"}\n{oops\n');

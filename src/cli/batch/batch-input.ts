@@ -95,8 +95,18 @@ export async function readBatchInput(path: string): Promise<BatchItem[]> {
   let input: Readable;
   try {
     // Opened first so a missing file is a clear error here, not a stream error mid-iteration.
-    input = path === '-' ? process.stdin : (await open(path, 'r')).createReadStream({ encoding: 'utf8' });
+    if (path === '-') input = process.stdin;
+    else {
+      const file = await open(path, 'r');
+      // A folder opens fine on Linux and only fails on the first read, far from its name.
+      if ((await file.stat()).isDirectory()) {
+        await file.close();
+        throw new UsageError(`cannot read ${where}: it is a folder. Give the path of a JSONL file.`);
+      }
+      input = file.createReadStream({ encoding: 'utf8' });
+    }
   } catch (error) {
+    if (error instanceof UsageError) throw error;
     const code = isJsonObject(error) ? String(error.code) : '';
     throw new UsageError(
       `cannot read ${where}: ${code === 'ENOENT' ? 'no such file' : code || String(error)}.`,

@@ -5,10 +5,58 @@
  * rerun resume instead of paying twice.
  */
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
-import { readFile, rename, truncate, writeFile } from 'node:fs/promises';
+import { readFile, rename, stat, truncate, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { type Money, moneyFromUsd, moneyToUsdString } from '../../shared/money.ts';
+import { UsageError } from '../flags.ts';
 import type { BatchId } from './batch-input.ts';
 import { idKey } from './batch-input.ts';
+
+function errnoCode(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string'
+    ? error.code
+    : undefined;
+}
+
+/**
+ * Checks -o before anything is read, opened or sent: the output must be a file (existing or not)
+ * in an existing folder. Returns whether it exists already.
+ */
+export async function checkOutputPath(path: string): Promise<boolean> {
+  const fix = 'Give -o the path of a JSONL file in an existing folder, e.g. -o answers.jsonl';
+  try {
+    if ((await stat(path)).isDirectory()) throw new UsageError(`-o/--output ${path} is a folder. ${fix}`);
+    return true;
+  } catch (error) {
+    if (errnoCode(error) !== 'ENOENT') throw asOutputUsageError(path, error);
+  }
+  const folder = dirname(path);
+  const isFolder = await stat(folder).then(
+    (found) => found.isDirectory(),
+    () => false,
+  );
+  if (!isFolder) throw new UsageError(`-o/--output ${path}: the folder ${folder} does not exist. ${fix}`);
+  return false;
+}
+
+/** A file-system error about the output path as the usage error it is (the path is the user's). */
+function asOutputUsageError(path: string, error: unknown): Error {
+  if (error instanceof UsageError) return error;
+  const code = errnoCode(error);
+  const reason =
+    code === 'EACCES' || code === 'EPERM'
+      ? 'permission denied'
+      : code === 'EISDIR'
+        ? 'it is a folder'
+        : code === 'EROFS'
+          ? 'the file system is read-only'
+          : code === 'ENOTDIR'
+            ? 'a part of the path is not a folder'
+            : error instanceof Error
+              ? error.message
+              : String(error);
+  return new UsageError(`-o/--output ${path}: cannot write it (${reason}). Pick another -o.`);
+}
 
 export interface BatchRecord {
   id: BatchId;
@@ -95,10 +143,8 @@ export async function readExistingOutput(path: string, retryFailed: boolean): Pr
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    if (typeof error === 'object' && error !== null && 'code' in error && error.code === 'ENOENT') {
-      return { done: new Set(), dropped: 0, retrying: 0, spent: 0n };
-    }
-    throw error;
+    if (errnoCode(error) === 'ENOENT') return { done: new Set(), dropped: 0, retrying: 0, spent: 0n };
+    throw asOutputUsageError(path, error);
   }
   let dropped = 0;
   const end = text.lastIndexOf('\n') + 1;
@@ -160,8 +206,13 @@ export class BatchOutput {
   readonly #fd: number;
   #closed = false;
 
+  /** Opens (creates) the file for appending; a path that cannot be written is a UsageError. */
   constructor(path: string) {
-    this.#fd = openSync(path, 'a');
+    try {
+      this.#fd = openSync(path, 'a');
+    } catch (error) {
+      throw asOutputUsageError(path, error);
+    }
   }
 
   /** One record, one line, one synchronous append: no interleaving, no partial line. */

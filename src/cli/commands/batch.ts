@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { Tollgate } from '../../library/index.ts';
 import type { BatchResult } from '../batch/batch-runner.ts';
 import { addDbOption } from '../report-flags.ts';
 
@@ -68,7 +69,10 @@ async function batch(input: string, flags: BatchFlags): Promise<number> {
   const { parseChoiceFlag, parseIntFlag, parseNumberFlag, parseTextFlag, parseUsdFlag, UsageError } =
     await import('../flags.ts');
   const { readBatchInput, withDefaults } = await import('../batch/batch-input.ts');
-  const { BatchOutput, compactBatchOutput, readExistingOutput } = await import('../batch/batch-output.ts');
+  const { BatchOutput, checkOutputPath, compactBatchOutput, readExistingOutput } = await import(
+    '../batch/batch-output.ts'
+  );
+  const { unlink } = await import('node:fs/promises');
   const { BatchRunner } = await import('../batch/batch-runner.ts');
   const { createProgressView } = await import('../batch/batch-progress.ts');
   const { runBatchCall, batchWorstCase } = await import('../batch/batch-call.ts');
@@ -101,12 +105,22 @@ async function batch(input: string, flags: BatchFlags): Promise<number> {
       `line ${missingModel.line} names no model: pass -m (e.g. -m openai/gpt-4o-mini) or set "model" on each line.`,
     );
   }
+  const outputExisted = await checkOutputPath(outputPath);
   const existing = await readExistingOutput(outputPath, flags.retryFailed === true);
   const todo = items.filter((item) => !existing.done.has(item.key));
   const skipped = items.length - todo.length;
 
-  const tg = await openTollgate(config);
+  // The output before the library: a path that cannot be written must not leave a ledger open.
   const output = new BatchOutput(outputPath);
+  let tg: Tollgate;
+  try {
+    tg = await openTollgate(config);
+  } catch (error) {
+    output.close();
+    // Nothing ran: take away the empty output file this run created (if that fails, it is only empty).
+    if (!outputExisted) await unlink(outputPath).catch(() => undefined);
+    throw error;
+  }
   const progress = createProgressView({ total: todo.length, tty: process.stderr.isTTY === true, intervalMs });
   if (existing.dropped > 0)
     progress.log(`batch: dropped ${existing.dropped} incomplete line(s) from ${outputPath}; they run again.`);
