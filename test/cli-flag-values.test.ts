@@ -74,3 +74,54 @@ describe('money flags', () => {
     expect((await budgets()).map((budget) => budget.value)).not.toContain('tiny');
   });
 });
+
+describe('time flags', () => {
+  it('report times: a duration off the calendar or an impossible date names the flag, not --db', async () => {
+    const cases: [string[], RegExp][] = [
+      [
+        ['spend', '--since', '99999999999d'],
+        /^tollgate spend: --since must be within 100,000,000 days of 1970/,
+      ],
+      [
+        ['spend', '--since', '2025-02-30', '--format', 'json'],
+        /^tollgate spend: --since must be a real calendar date \(got "2025-02-30": 2025-02 has 28 days\)/,
+      ],
+      [['requests', '--until', '2025-04-31'], /^tollgate requests: --until must be a real calendar date/],
+    ];
+    for (const [args, pattern] of cases) {
+      const result = await world.run(args);
+      expectUsageError(result, pattern, args.join(' '));
+      expect(result.stderr).not.toMatch(/--db|TOLLGATE_DB/);
+    }
+  });
+
+  it('openrouter-keys create --expires-at counts durations forwards and refuses a past date locally', async () => {
+    const before = Date.now();
+    const created = await world.run([
+      'openrouter-keys',
+      'create',
+      '--name',
+      'e',
+      '--expires-at',
+      '7d',
+      '--format',
+      'json',
+    ]);
+    expect(created.code, created.stderr).toBe(0);
+    const { data } = json<{ data: { expires_at: string } }>(created);
+    const expires = Date.parse(data.expires_at);
+    expect(expires).toBeGreaterThanOrEqual(before + 7 * 86_400_000 - 1_000);
+    expect(expires).toBeLessThanOrEqual(Date.now() + 7 * 86_400_000 + 1_000);
+
+    const keyCalls = () => world.sim.state.requests().filter((entry) => entry.path.endsWith('/keys')).length;
+    const calls = keyCalls();
+    for (const [value, pattern] of [
+      ['2020-01-01T00:00:00Z', /--expires-at must be in the future \(got "2020-01-01T00:00:00Z"/],
+      ['soon', /--expires-at must be a duration from now .*Example: --expires-at 7d$/],
+    ] as const) {
+      const refused = await world.run(['openrouter-keys', 'create', '--name', 'e', '--expires-at', value]);
+      expectUsageError(refused, pattern, value);
+    }
+    expect(keyCalls()).toBe(calls);
+  });
+});

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   parseChoiceFlag,
+  parseFutureTimeFlag,
   parseIntFlag,
   parseListFlag,
   parseTimeFlag,
@@ -38,6 +39,32 @@ describe('flag parsing', () => {
       expect((error as UsageError).message).toMatch(/^--since must be .*Example: --since 7d$/);
       expect((error as UsageError).message).not.toContain('\n');
     }
+  });
+
+  it('refuses impossible calendar dates and durations that fall off the calendar', () => {
+    expect(parseTimeFlag('--since', '2024-02-29', NOW)).toBe(Date.UTC(2024, 1, 29));
+    expect(() => parseTimeFlag('--since', '2025-02-30', NOW)).toThrow(
+      '--since must be a real calendar date (got "2025-02-30": 2025-02 has 28 days). Example: --since 7d',
+    );
+    expect(() => parseTimeFlag('--until', '2025-04-31T10:00:00Z', NOW)).toThrow(/2025-04 has 30 days/);
+    expect(() => parseTimeFlag('--since', '2025-00-10', NOW)).toThrow(/months go from 01 to 12/);
+    expect(() => parseTimeFlag('--since', '99999999999d', NOW)).toThrow(
+      '--since must be within 100,000,000 days of 1970; "99999999999d" is too far. Example: --since 7d',
+    );
+  });
+
+  it('reads an expiry forwards: durations from now, future dates only', () => {
+    expect(parseFutureTimeFlag('--expires-at', '7d', NOW)).toBe(NOW + 7 * 86_400_000);
+    expect(parseFutureTimeFlag('--expires-at', '2025-07-01T00:00:00Z', NOW)).toBe(Date.UTC(2025, 6, 1));
+    expect(parseFutureTimeFlag('--expires-at', undefined, NOW)).toBeUndefined();
+    expect(() => parseFutureTimeFlag('--expires-at', '2025-06-01', NOW)).toThrow(
+      /^--expires-at must be in the future \(got "2025-06-01", 2025-06-01T00:00:00.000Z, which has passed\)/,
+    );
+    expect(() => parseFutureTimeFlag('--expires-at', '0d', NOW)).toThrow(/longer than zero/);
+    expect(() => parseFutureTimeFlag('--expires-at', 'today', NOW)).toThrow(
+      '--expires-at must be a duration from now (24h, 7d, 2w) or a future ISO date-time (got "today"). Example: --expires-at 7d',
+    );
+    expect(() => parseFutureTimeFlag('--expires-at', '2026-02-29', NOW)).toThrow(/2026-02 has 28 days/);
   });
 
   it('checks numbers, money, choices and lists', () => {

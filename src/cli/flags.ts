@@ -21,29 +21,100 @@ const UNITS_MS: Record<string, number> = {
   w: 7 * 86_400_000,
 };
 
+const DURATION = /^(\d+(?:\.\d+)?)\s*([smhdw])$/i;
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/;
+/** The farthest a JavaScript Date reaches either side of 1970 (100,000,000 days). */
+const MAX_DATE_MS = 8.64e15;
+
+/** `7d` in milliseconds; undefined when the text is not a duration. */
+function durationMs(text: string): number | undefined {
+  const match = DURATION.exec(text);
+  if (!match) return undefined;
+  const [, amount = '0', unit = 's'] = match;
+  return Number(amount) * (UNITS_MS[unit.toLowerCase()] ?? 0);
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return [4, 6, 9, 11].includes(month) ? 30 : 31;
+}
+
 /**
- * A point in time: a duration back from `now` (`30m`, `24h`, `7d`, `2w`, `90s`), `now`, `today`
- * (midnight UTC), or an ISO date or date-time (`2025-06-01`, `2025-06-01T12:00:00Z`).
+ * An ISO date or date-time as epoch milliseconds; undefined when the text is not one. A date the
+ * calendar does not have is refused: Date.parse would quietly turn 2025-02-30 into March 2nd.
+ */
+function isoDateMs(flag: string, raw: string, text: string, example: string): number | undefined {
+  const match = ISO_DATE.exec(text);
+  if (!match) return undefined;
+  const [year, month, day] = [match[1], match[2], match[3]].map(Number) as [number, number, number];
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) {
+    const why =
+      month < 1 || month > 12
+        ? 'months go from 01 to 12'
+        : `${match[1]}-${match[2]} has ${daysInMonth(year, month)} days`;
+    throw new UsageError(
+      `${flag} must be a real calendar date (got "${raw}": ${why}). Example: ${flag} ${example}`,
+    );
+  }
+  const value = Date.parse(text);
+  return Number.isFinite(value) ? value : undefined;
+}
+
+/** A duration so long that the instant falls off JavaScript's calendar is a typo, named as such. */
+function withinCalendar(flag: string, raw: string, value: number, example: string): number {
+  if (!Number.isSafeInteger(value) || Math.abs(value) > MAX_DATE_MS) {
+    throw new UsageError(
+      `${flag} must be within 100,000,000 days of 1970; "${raw}" is too far. Example: ${flag} ${example}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * A point in the past or present: a duration back from `now` (`30m`, `24h`, `7d`, `2w`, `90s`),
+ * `now`, `today` (midnight UTC), or an ISO date or date-time (`2025-06-01`, `2025-06-01T12:00:00Z`).
  */
 export function parseTimeFlag(flag: string, raw: string | undefined, now: number): number | undefined {
   if (raw === undefined) return undefined;
   const text = raw.trim();
-  const duration = /^(\d+(?:\.\d+)?)\s*([smhdw])$/i.exec(text);
-  if (duration) {
-    const [, amount = '0', unit = 's'] = duration;
-    return Math.round(now - Number(amount) * (UNITS_MS[unit.toLowerCase()] ?? 0));
-  }
+  const duration = durationMs(text);
+  if (duration !== undefined) return withinCalendar(flag, raw, Math.round(now - duration), '7d');
   if (text === 'now') return now;
   if (text === 'today') {
     const date = new Date(now);
     return Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate());
   }
-  if (/^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(text)) {
-    const value = Date.parse(text);
-    if (Number.isFinite(value)) return value;
-  }
+  const date = isoDateMs(flag, raw, text, '7d');
+  if (date !== undefined) return date;
   throw new UsageError(
     `${flag} must be a duration back from now (30m, 24h, 7d, 2w) or an ISO date (got "${raw}"). Example: ${flag} 7d`,
+  );
+}
+
+/**
+ * A point in the future (an expiry): a duration from `now` (`24h`, `7d`, `2w`) or an ISO date or
+ * date-time after `now`. Unlike `parseTimeFlag`, durations count forwards.
+ */
+export function parseFutureTimeFlag(flag: string, raw: string | undefined, now: number): number | undefined {
+  if (raw === undefined) return undefined;
+  const text = raw.trim();
+  const duration = durationMs(text);
+  if (duration !== undefined) {
+    if (duration <= 0)
+      throw new UsageError(`${flag} must be a duration longer than zero (got "${raw}"). Example: ${flag} 7d`);
+    return withinCalendar(flag, raw, Math.round(now + duration), '7d');
+  }
+  const date = isoDateMs(flag, raw, text, '7d');
+  if (date !== undefined) {
+    if (date <= now) {
+      throw new UsageError(
+        `${flag} must be in the future (got "${raw}", ${new Date(date).toISOString()}, which has passed). Example: ${flag} 7d`,
+      );
+    }
+    return withinCalendar(flag, raw, date, '7d');
+  }
+  throw new UsageError(
+    `${flag} must be a duration from now (24h, 7d, 2w) or a future ISO date-time (got "${raw}"). Example: ${flag} 7d`,
   );
 }
 

@@ -36,7 +36,7 @@ export function registerOpenRouterKeysCommand(program: Command): void {
     .option('--name <name>', 'a name for the key')
     .option('--limit <usd>', 'credit limit in USD')
     .option('--limit-reset <period>', 'when the limit resets: daily, weekly, monthly or never')
-    .option('--expires-at <iso>', 'expiry, an ISO-8601 UTC date-time')
+    .option('--expires-at <when>', 'expiry: a duration from now (24h, 7d, 2w) or a future ISO-8601 date-time')
     .option('--format <format>', 'table or json', 'table')
     .action(async (flags: OrKeyFlags) => {
       const { runAction } = await import('../run-action.ts');
@@ -118,14 +118,15 @@ async function listKeys(flags: OrKeyFlags): Promise<void> {
 }
 
 async function createKey(flags: OrKeyFlags): Promise<void> {
-  const { parseFormatFlag, parseTextFlag, parseTimeFlag, UsageError } = await import('../flags.ts');
+  const { parseFormatFlag, parseFutureTimeFlag, parseTextFlag, UsageError } = await import('../flags.ts');
   const { printJson } = await import('../output.ts');
   const { stderrStyle } = await import('../style.ts');
   const format = parseFormatFlag(flags.format, ['table', 'json'], 'table');
   const name = parseTextFlag('--name', flags.name, 'batch-jobs');
   if (name === undefined)
     throw new UsageError('--name is required. Example: tollgate openrouter-keys create --name batch-jobs');
-  const expires = parseTimeFlag('--expires-at', flags.expiresAt, Date.now());
+  // An expiry lies ahead: `--expires-at 7d` means a week from now (report flags count back).
+  const expires = parseFutureTimeFlag('--expires-at', flags.expiresAt, Date.now());
   const { use } = await context();
   const result = await use(async (client) =>
     client.keys.create({
