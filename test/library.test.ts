@@ -160,6 +160,36 @@ describe('Tollgate.chat', () => {
     await tg.chat({ module: 'late-cap', model: MODEL, messages });
   });
 
+  it('makes no call, and writes no row, for a caller who gave up before it was sent', async () => {
+    const { tg } = await open();
+    const chatCalls = () =>
+      sim.state.requests().filter((entry) => entry.path.endsWith('/chat/completions')).length;
+    const before = chatCalls();
+    const signal = AbortSignal.abort();
+    await expect(tg.chat({ model: MODEL, messages, signal })).rejects.toMatchObject({ name: 'AbortError' });
+    const stream = tg.stream({ model: MODEL, messages, signal });
+    await expect(stream.result).rejects.toMatchObject({ name: 'AbortError' });
+    expect(chatCalls()).toBe(before);
+    expect(await tg.ledger.reports.recent({ limit: 5 })).toHaveLength(0);
+  });
+
+  it('records a call that never reached OpenRouter at a known zero, holding nothing against budgets', async () => {
+    const { tg } = await open({ baseUrl: 'http://127.0.0.1:1/api/v1', maxRetries: 1 });
+    await tg.ledger.budgets.set({
+      scope: 'module',
+      scopeValue: 'offline',
+      window: 'total',
+      limit: moneyFromUsd('1'),
+    });
+    await expect(tg.chat({ module: 'offline', model: MODEL, messages })).rejects.toMatchObject({
+      name: 'ConnectionError',
+    });
+    const [row] = await tg.ledger.reports.recent({ limit: 5 });
+    expect(row).toMatchObject({ status: 'error', cost: 0n });
+    const [status] = await tg.ledger.budgets.status({ module: 'offline' });
+    expect(status).toMatchObject({ spent: 0n, reserved: 0n });
+  });
+
   it('stops spending when a module budget is used up', async () => {
     const { tg } = await open({
       modules: { capped: { model: MODEL, max_tokens: 50, budget: { window: 'day', limitUsd: '0.0001' } } },

@@ -137,6 +137,12 @@ export async function runWithRetries<T>(
   };
   let previousDelayMs: number | undefined;
   let handedOver = false;
+  // Whether an earlier, failed attempt may have been billed: the final error carries it too.
+  let earlierMayHaveBilled = false;
+  const final = (failure: OpenRouterError, attempts: number): OpenRouterError => {
+    failure.mayHaveBilled ||= earlierMayHaveBilled;
+    return withAttempts(failure, attempts);
+  };
   try {
     for (let attempt = 1; ; attempt++) {
       let release: Release = () => {};
@@ -144,7 +150,10 @@ export async function runWithRetries<T>(
         try {
           release = await ctx.limiter.acquire(callSignal);
         } catch (error) {
-          throw withAttempts(classify(error, undefined), attempt - 1);
+          // Aborted while waiting for a slot: this attempt never left.
+          const failure = classify(error, undefined);
+          failure.mayHaveBilled = false;
+          throw final(failure, attempt - 1);
         }
       }
       const attemptStart = ctx.clock.now();
@@ -205,12 +214,16 @@ export async function runWithRetries<T>(
         failure,
         decision.retry ? decision.delayMs : undefined,
       );
-      if (!decision.retry) throw failure;
+      if (!decision.retry) throw final(failure, attempt);
+      earlierMayHaveBilled ||= failure.mayHaveBilled;
       previousDelayMs = decision.delayMs;
       try {
         await ctx.clock.sleep(decision.delayMs, callSignal);
       } catch (error) {
-        throw withAttempts(classify(error, undefined), attempt);
+        // Aborted between attempts: only the earlier ones may have been billed.
+        const failure = classify(error, undefined);
+        failure.mayHaveBilled = false;
+        throw final(failure, attempt);
       }
     }
   } finally {

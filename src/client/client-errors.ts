@@ -28,8 +28,20 @@ export class ConnectionError extends OpenRouterError {
     this.causeCode = options.causeCode;
     this.responseStatus = options.responseStatus;
     this.generationId = options.generationId;
+    this.mayHaveBilled =
+      options.responseStatus !== undefined || !NEVER_CONNECTED.has(options.causeCode ?? '');
   }
 }
+
+/** Failures that mean the request never reached OpenRouter: no connection was ever made. */
+const NEVER_CONNECTED = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 
 /**
  * A deadline passed. `scope`: `attempt` (one HTTP attempt, `timeoutMs`), `total` (the whole call

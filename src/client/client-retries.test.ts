@@ -112,6 +112,35 @@ describe('retries', () => {
     expect(error.causeCode).toMatch(/UND_ERR_SOCKET|ECONNRESET/);
   });
 
+  it('tells, over every attempt, whether OpenRouter may have billed the call', async () => {
+    // Error responses are sent before any work: not billed, however many.
+    const refused = setup({ maxRetries: 1 });
+    server.respond(err(502), err(503));
+    expect(await refused.client.credits.get().catch((e) => e)).toMatchObject({
+      attempts: 2,
+      mayHaveBilled: false,
+    });
+    // A reset may come after the work began; the later 503 does not undo that.
+    server.reset();
+    const broken = setup({ maxRetries: 1 });
+    server.respond(reset, err(503));
+    expect(await broken.client.credits.get().catch((e) => e)).toMatchObject({
+      attempts: 2,
+      mayHaveBilled: true,
+    });
+    // Nothing listening: no attempt ever reached OpenRouter.
+    const nowhere = createOpenRouterClient({
+      apiKey: 'sk-or-v1-retrytest',
+      baseUrl: 'http://127.0.0.1:1/api/v1',
+      clock: createFakeClock({ autoAdvanceUpToMs: 130_000 }),
+      retry: { jitter: 'none' },
+      maxRetries: 2,
+    });
+    const unreachable = await nowhere.credits.get().catch((e) => e);
+    expect(isConnectionError(unreachable)).toBe(true);
+    expect(unreachable).toMatchObject({ attempts: 3, causeCode: 'ECONNREFUSED', mayHaveBilled: false });
+  });
+
   it('does not retry a 2xx body cut off mid-way (the call was billed), and keeps its generation id', async () => {
     const { client, attempts } = setup();
     server.respond((_request, response, raw) => {
@@ -124,7 +153,12 @@ describe('retries', () => {
     }, ok);
     const error = await client.credits.get().catch((e) => e);
     expect(isConnectionError(error)).toBe(true);
-    expect(error).toMatchObject({ attempts: 1, responseStatus: 200, generationId: 'gen-cut' });
+    expect(error).toMatchObject({
+      attempts: 1,
+      responseStatus: 200,
+      generationId: 'gen-cut',
+      mayHaveBilled: true,
+    });
     expect(attempts).toHaveLength(1);
   });
 

@@ -43,6 +43,13 @@ export class OpenRouterError extends Error {
   readonly code: ClientErrorCode;
   readonly category: ErrorCategory;
   attempts: number;
+  /**
+   * Whether OpenRouter may have billed the call, over all its attempts: false only when each
+   * attempt either never reached it (refused connection, unknown host) or got an error response
+   * it sends before doing any work. A cost ledger records `false` as a known zero; `true` as
+   * unknown, held against budgets until the generation endpoint tells.
+   */
+  mayHaveBilled = true;
   constructor(
     message: string,
     code: ClientErrorCode,
@@ -134,6 +141,8 @@ export class APIError extends OpenRouterError {
     this.requestId = fields.requestId;
     this.userId = fields.userId;
     this.rawMessage = fields.message;
+    // OpenRouter refuses before doing any work; only an error inside a 200 (§6.5) can follow it.
+    this.mayHaveBilled = fields.httpStatus === 200;
     this.userMessage = actionable(fields.status)
       ? fields.message
       : (USER_MESSAGES[fields.status] ?? 'The AI service failed. Please try again.');

@@ -1,5 +1,6 @@
 import type { Dispatcher } from 'undici';
 import {
+  AbortError,
   type ChatCompletionCreateParams,
   createOpenRouterClient,
   type OpenRouterClient,
@@ -199,6 +200,7 @@ export class Tollgate {
   /** One chat completion, metered. Throws FilteredError / GenerationError on those finish reasons unless accepted. */
   async chat(input: ChatRequest): Promise<ChatResult> {
     const { request, attribution, maxCostUsd, requestOptions, check } = this.#split(input);
+    throwIfAbortedBeforeSending(requestOptions.signal);
     const call = await this.#meter.admit({ request, attribution, streamed: false, maxCostUsd });
     let response: Awaited<ReturnType<OpenRouterClient['chat']['create']>>;
     try {
@@ -222,6 +224,7 @@ export class Tollgate {
       check(result);
     };
     return new TollgateStream(async (signal) => {
+      throwIfAbortedBeforeSending(signal, requestOptions.signal);
       const call = await this.#meter.admit({ request, attribution, streamed: true, maxCostUsd });
       const signals = [signal, requestOptions.signal].filter((s): s is AbortSignal => s !== undefined);
       try {
@@ -342,4 +345,12 @@ export class Tollgate {
       },
     };
   }
+}
+
+/**
+ * A call whose caller gave up before it was sent is not made: no ledger row, no reservation. (Once
+ * admitted, an abort is recorded as `cancelled`, since OpenRouter may already be at work.)
+ */
+function throwIfAbortedBeforeSending(...signals: ReadonlyArray<AbortSignal | undefined>): void {
+  if (signals.some((signal) => signal?.aborted)) throw new AbortError('Request aborted before it was sent');
 }

@@ -1,4 +1,4 @@
-import { isAbortError, isAPIError, isOpenRouterError } from '../client/index.ts';
+import { isAbortError, isOpenRouterError } from '../client/index.ts';
 import type { CompletionStatus, CostSource, RequestOutcome } from '../ledger/index.ts';
 import {
   computeCost,
@@ -45,11 +45,13 @@ export interface CallFailure {
 
 /** Describes a thrown error as a ledger failure. */
 export function failureOf(error: unknown): CallFailure {
-  if (isAPIError(error)) {
-    // An in-band error on a 200 (§6.5) means the provider failed after OpenRouter committed: it may bill.
-    return { code: error.code, message: error.message, billed: error.httpStatus === 200 ? 'unknown' : 'no' };
+  if (isOpenRouterError(error)) {
+    // The client knows, over every attempt, whether OpenRouter may have billed (an error response
+    // before any work or a refused connection: no; an in-band error on a 200, a reset, a timeout:
+    // maybe). An error from another copy of the client, without the field, counts as maybe.
+    const billed = (error as { mayHaveBilled?: boolean }).mayHaveBilled === false ? 'no' : 'unknown';
+    return { code: error.code, message: error.message, billed };
   }
-  if (isOpenRouterError(error)) return { code: error.code, message: error.message, billed: 'unknown' };
   const message = error instanceof Error ? error.message : String(error);
   return { code: 'internal_error', message, billed: 'unknown' };
 }
