@@ -123,6 +123,27 @@ describe('ledger reports through the CLI', () => {
     }
   });
 
+  it('CSV with no rows still prints the header line, the same as with rows', async () => {
+    const none = ['--module', 'nosuch', '--format', 'csv'];
+    const some = ['--format', 'csv'];
+    const runs = await Promise.all(
+      [['spend', '--by', 'module,day'], ['requests'], ['drift']].flatMap((command) => [
+        world.run([...command, ...none]),
+        world.run([...command, ...some]),
+      ]),
+    );
+    for (let index = 0; index < runs.length; index += 2) {
+      const [empty, full] = [runs[index], runs[index + 1]];
+      expect(empty?.code, empty?.stderr).toBe(0);
+      expect(full?.stdout.split('\r\n').length).toBeGreaterThan(2);
+      // Exactly the header of the report with rows, and nothing else.
+      expect(empty?.stdout).toBe(`${full?.stdout.split('\r\n')[0]}\r\n`);
+    }
+    expect(runs[0]?.stdout).toMatch(/^module,day,requests,errors,/);
+    expect(runs[2]?.stdout).toMatch(/^id,createdAt,module,user,key,model,/);
+    expect(runs[4]?.stdout).toBe('model,requests,estimatedUsd,billedUsd,driftUsd,driftRatio\r\n');
+  });
+
   it('requests filters by module and status, newest first', async () => {
     const [recentRun, errorsRun, table] = await Promise.all([
       world.run(['requests', '--module', 'summarize', '--limit', '2', '--format', 'json']),

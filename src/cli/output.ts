@@ -42,9 +42,16 @@ export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(toPlainJson(value), null, 2)}\n`);
 }
 
-export function printCsv(rows: readonly Record<string, unknown>[]): void {
+/**
+ * CSV on stdout. The columns are the report's own (not the first row's keys), so a report with no
+ * rows still prints its header line.
+ */
+export function printCsv<Name extends string>(
+  columns: readonly Name[],
+  rows: readonly Readonly<Record<Name, unknown>>[],
+): void {
   const plain = rows.map((row) => toPlainJson(row) as Record<string, unknown>);
-  process.stdout.write(toCsv(plain));
+  process.stdout.write(toCsv(plain, columns));
 }
 
 /** "$0.0012345" for tables: exact, trailing zeros dropped. */

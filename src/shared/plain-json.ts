@@ -15,11 +15,14 @@ export function toPlainJson(value: unknown): unknown {
   return value;
 }
 
-/** RFC 4180 CSV of flat rows (nested values as JSON), header from the first row's keys. */
-export function toCsv(rows: readonly Record<string, unknown>[]): string {
-  const first = rows[0];
-  if (!first) return '';
-  const columns = Object.keys(first);
+/**
+ * RFC 4180 CSV of flat rows (nested values as JSON). `columns` is the report's column set, so an
+ * empty report still gets its header line (a script reading it then sees "no rows", not "no
+ * file"); without it the first row's keys are used, and no rows give no output at all.
+ */
+export function toCsv(rows: readonly Record<string, unknown>[], columns?: readonly string[]): string {
+  const names = columns ?? (rows[0] ? Object.keys(rows[0]) : undefined);
+  if (!names) return '';
   const cell = (value: unknown): string => {
     const text =
       value === null || value === undefined
@@ -29,5 +32,6 @@ export function toCsv(rows: readonly Record<string, unknown>[]): string {
           : String(value);
     return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
   };
-  return `${[columns.join(','), ...rows.map((row) => columns.map((column) => cell(row[column])).join(','))].join('\r\n')}\r\n`;
+  const header = names.map(cell).join(',');
+  return `${[header, ...rows.map((row) => names.map((name) => cell(row[name])).join(','))].join('\r\n')}\r\n`;
 }

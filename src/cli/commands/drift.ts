@@ -3,6 +3,9 @@ import type { DriftRow } from '../../ledger/index.ts';
 import type { Column } from '../output.ts';
 import { addReportOptions, type ReportFlags } from '../report-flags.ts';
 
+/** The CSV and JSON row's fields, in column order. */
+const DRIFT_COLUMNS = ['model', 'requests', 'estimatedUsd', 'billedUsd', 'driftUsd', 'driftRatio'] as const;
+
 export function registerDriftCommand(program: Command): void {
   const command = program
     .command('drift')
@@ -28,7 +31,7 @@ async function drift(flags: ReportFlags): Promise<void> {
   const rows = await withLedger(config, (ledger) =>
     ledger.reports.driftByModel({ since: range.since, until: range.until, filters: range.filters }),
   );
-  const flat = (row: DriftRow) => ({
+  const flat = (row: DriftRow): Record<(typeof DRIFT_COLUMNS)[number], unknown> => ({
     model: row.model,
     requests: row.requests,
     estimatedUsd: moneyToUsdString(row.estimated),
@@ -41,7 +44,7 @@ async function drift(flags: ReportFlags): Promise<void> {
     return;
   }
   if (format === 'csv') {
-    printCsv(rows.map(flat));
+    printCsv(DRIFT_COLUMNS, rows.map(flat));
     return;
   }
   const columns: Column<DriftRow>[] = [

@@ -7,6 +7,25 @@ interface RequestsFlags extends ReportFlags {
   limit?: string;
 }
 
+/** The CSV's columns, in order: a ledger row flattened for spreadsheets. */
+const REQUEST_CSV_COLUMNS = [
+  'id',
+  'createdAt',
+  'module',
+  'user',
+  'key',
+  'model',
+  'provider',
+  'status',
+  'promptTokens',
+  'completionTokens',
+  'costUsd',
+  'costSource',
+  'latencyMs',
+  'generationId',
+  'errorCode',
+] as const;
+
 export function registerRequestsCommand(program: Command): void {
   const command = program
     .command('requests')
@@ -46,23 +65,26 @@ async function requests(flags: RequestsFlags): Promise<void> {
   }
   if (format === 'csv') {
     printCsv(
-      rows.map((row) => ({
-        id: row.id,
-        createdAt: new Date(row.createdAt).toISOString(),
-        module: row.module,
-        user: row.userId,
-        key: row.keyId,
-        model: row.model ?? row.modelRequested,
-        provider: row.provider,
-        status: row.status,
-        promptTokens: row.promptTokens,
-        completionTokens: row.completionTokens,
-        costUsd: row.cost === null ? null : moneyToUsdString(row.cost),
-        costSource: row.costSource,
-        latencyMs: row.latencyMs,
-        generationId: row.generationId,
-        errorCode: row.errorCode,
-      })),
+      REQUEST_CSV_COLUMNS,
+      rows.map(
+        (row): Record<(typeof REQUEST_CSV_COLUMNS)[number], unknown> => ({
+          id: row.id,
+          createdAt: new Date(row.createdAt).toISOString(),
+          module: row.module,
+          user: row.userId,
+          key: row.keyId,
+          model: row.model ?? row.modelRequested,
+          provider: row.provider,
+          status: row.status,
+          promptTokens: row.promptTokens,
+          completionTokens: row.completionTokens,
+          costUsd: row.cost === null ? null : moneyToUsdString(row.cost),
+          costSource: row.costSource,
+          latencyMs: row.latencyMs,
+          generationId: row.generationId,
+          errorCode: row.errorCode,
+        }),
+      ),
     );
     return;
   }

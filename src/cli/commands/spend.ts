@@ -7,6 +7,20 @@ interface SpendFlags extends ReportFlags {
   by?: string;
 }
 
+/** What each group measures: the CSV's columns after the --by dimensions, in order. */
+const SPEND_MEASURES = [
+  'requests',
+  'errors',
+  'unknownCost',
+  'promptTokens',
+  'completionTokens',
+  'reasoningTokens',
+  'cachedTokens',
+  'spendUsd',
+  'estimatedSpendUsd',
+  'avgLatencyMs',
+] as const;
+
 export function registerSpendCommand(program: Command): void {
   const command = program
     .command('spend')
@@ -51,7 +65,10 @@ async function spend(flags: SpendFlags): Promise<void> {
     }),
     { requests: 0, errors: 0, unknownCost: 0, promptTokens: 0, completionTokens: 0, spend: 0n },
   );
-  const flat = (row: ReportRow) => ({
+  // The dimensions named by --by, then every measure.
+  const flat = (
+    row: ReportRow,
+  ): Record<string, unknown> & Record<(typeof SPEND_MEASURES)[number], unknown> => ({
     ...Object.fromEntries(groupBy.map((dim) => [dim, row.group[dim] ?? null])),
     requests: row.requests,
     errors: row.errors,
@@ -78,7 +95,7 @@ async function spend(flags: SpendFlags): Promise<void> {
     return;
   }
   if (format === 'csv') {
-    printCsv(report.rows.map(flat));
+    printCsv<string>([...groupBy, ...SPEND_MEASURES], report.rows.map(flat));
     return;
   }
   const columns: Column<ReportRow>[] = [
