@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { uuidv7 } from '../../shared/ids.ts';
-import { checkTokens, completionValues, rowIdentity, uuidv7Millis } from './row-values.ts';
+import { checkTokens, completionValues, pendingRowValues, rowIdentity, uuidv7Millis } from './row-values.ts';
 
 describe('row values', () => {
   it('flags exactly the contradictory token counts', () => {
@@ -69,5 +69,22 @@ describe('row values', () => {
     expect(rowIdentity({ id }, now, uuidv7)).toEqual({ id, createdAt: 1_600_000_000_000 });
     expect(() => rowIdentity({ id, createdAt: 5 }, now, uuidv7)).toThrow(/timestamp/);
     expect(() => rowIdentity({ id: 'abc' }, now, uuidv7)).toThrow(/UUIDv7/);
+  });
+
+  it('refuses control characters in the module and the user id, which reports group on and show', () => {
+    const context = { id: uuidv7(1_700_000_000_000), createdAt: 1_700_000_000_000, instanceId: 'i' };
+    const row = (module: string, userId: string | null) =>
+      pendingRowValues({ module, userId, modelRequested: 'openai/gpt-4o-mini' }, context);
+    expect(row('summarize', 'auth0|jöhn@exämple.org')).toMatchObject({
+      module: 'summarize',
+      user_id: 'auth0|jöhn@exämple.org',
+    });
+    expect(() => row('m\u001b]0;pwned\u0007', null)).toThrow(
+      /module must not contain control characters .*got "m\\x1b\]0;pwned\\x07"/,
+    );
+    for (const userId of ['evil\u001b[2J', 'two\nlines', 'tab\there', 'c1\u009b', 'sep\u2028'])
+      expect(() => row('summarize', userId), JSON.stringify(userId)).toThrow(
+        /userId must not contain control/,
+      );
   });
 });

@@ -1,3 +1,4 @@
+import { escapeControlCharacters, hasControlCharacters } from '../../shared/control-characters.ts';
 import type { Money } from '../../shared/money.ts';
 import { invalidInput } from '../ledger-errors.ts';
 import {
@@ -20,6 +21,21 @@ function requiredText(value: unknown, field: string): string {
   if (typeof value !== 'string' || value.trim() === '')
     throw invalidInput(`${field} must be a non-empty string`);
   if (value.length > MAX_TEXT) throw invalidInput(`${field} is longer than ${MAX_TEXT} characters`);
+  return value;
+}
+
+/**
+ * Attribution (module, user id) is grouped on, filtered by and shown in every report and on
+ * terminals: a control character in it would break a table row or drive the terminal showing it.
+ * The gateway refuses such ids at its door; this makes every other writer (the library, imports)
+ * refuse them too, before anything is sent or stored.
+ */
+function withoutControlCharacters<T extends string | null>(value: T, field: string): T {
+  if (value !== null && hasControlCharacters(value)) {
+    throw invalidInput(
+      `${field} must not contain control characters (newlines, tabs, terminal escapes); got "${escapeControlCharacters(value.slice(0, 60))}"`,
+    );
+  }
   return value;
 }
 
@@ -103,8 +119,8 @@ export function pendingRowValues(
     instance_id: context.instanceId,
     request_id: optionalText(request.requestId, 'requestId'),
     created_at: checkTime(context.createdAt, 'createdAt'),
-    module: requiredText(request.module, 'module'),
-    user_id: optionalText(request.userId, 'userId'),
+    module: withoutControlCharacters(requiredText(request.module, 'module'), 'module'),
+    user_id: withoutControlCharacters(optionalText(request.userId, 'userId'), 'userId'),
     key_id: optionalText(request.keyId, 'keyId'),
     tags: tagsJson(request.tags),
     model_requested: requiredText(request.modelRequested, 'modelRequested'),
