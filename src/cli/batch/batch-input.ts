@@ -11,6 +11,7 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { ChatRequest } from '../../library/index.ts';
 import { isJsonObject } from '../../shared/json-object.ts';
+import { attributionProblem } from '../attribution-flags.ts';
 import { UsageError } from '../flags.ts';
 
 export type BatchId = string | number;
@@ -62,6 +63,11 @@ export function parseBatchLine(text: string, line: number, where: string): Batch
   }
   if (rest.module !== undefined && (typeof rest.module !== 'string' || rest.module.trim() === '')) {
     throw new UsageError(`${where}:${line}: "module" must be a non-empty string.`);
+  }
+  for (const field of ['module', 'user'] as const) {
+    const value = rest[field];
+    const problem = typeof value === 'string' ? attributionProblem(value) : undefined;
+    if (problem) throw new UsageError(`${where}:${line}: "${field}" ${problem}.`);
   }
   if (prompt !== undefined) {
     if (typeof prompt !== 'string' || prompt.trim() === '') {

@@ -68,6 +68,7 @@ export function registerBatchCommand(program: Command): void {
 async function batch(input: string, flags: BatchFlags): Promise<number> {
   const { parseChoiceFlag, parseIntFlag, parseNumberFlag, parseTextFlag, parseUsdFlag, UsageError } =
     await import('../flags.ts');
+  const { parseAttributionFlag } = await import('../attribution-flags.ts');
   const { readBatchInput, withDefaults } = await import('../batch/batch-input.ts');
   const { BatchOutput, checkOutputPath, compactBatchOutput, readExistingOutput } = await import(
     '../batch/batch-output.ts'
@@ -84,7 +85,7 @@ async function batch(input: string, flags: BatchFlags): Promise<number> {
     throw new UsageError('-o/--output is required: the JSONL file to write. Example: -o answers.jsonl');
   const defaults = {
     model: parseTextFlag('--model', flags.model, 'openai/gpt-4o-mini'),
-    module: parseTextFlag('--module', flags.module, 'summarize') ?? 'batch',
+    module: parseAttributionFlag('--module', flags.module, 'summarize') ?? 'batch',
     system: flags.system,
     temperature: parseNumberFlag('--temperature', flags.temperature, { min: 0, max: 2, example: '0.3' }),
     maxTokens: parseIntFlag('--max-tokens', flags.maxTokens, { min: 1, example: '500' }),

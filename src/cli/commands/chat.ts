@@ -66,8 +66,9 @@ async function chat(words: string[], flags: ChatFlags): Promise<number> {
   const temperature = parseNumberFlag('--temperature', flags.temperature, { min: 0, max: 2, example: '0.3' });
   const maxTokens = parseIntFlag('--max-tokens', flags.maxTokens, { min: 1, example: '500' });
   const effort = parseChoiceFlag('--reasoning', flags.reasoning, ['low', 'medium', 'high'] as const);
-  const module = parseTextFlag('--module', flags.module, 'summarize') ?? 'cli';
-  const user = parseTextFlag('--user', flags.user, 'u-42');
+  const { parseAttributionFlag } = await import('../attribution-flags.ts');
+  const module = parseAttributionFlag('--module', flags.module, 'summarize') ?? 'cli';
+  const user = parseAttributionFlag('--user', flags.user, 'u-42');
   const model = parseTextFlag('--model', flags.model, 'openai/gpt-4o-mini');
   const maxCost = parseUsdFlag('--max-cost', flags.maxCost, '0.05');
   const schemaFile = flags.schema === undefined ? undefined : await import('../json-schema-file.ts');
