@@ -3,20 +3,34 @@
  * always exact decimal text in JSON and CSV (bigint amounts become USD strings).
  */
 
+import { escapeControlCharacters } from '../shared/control-characters.ts';
 import { type Money, moneyToUsdString } from '../shared/money.ts';
 import { toCsv, toPlainJson } from '../shared/plain-json.ts';
-import { type Style, stdoutStyle, visibleLength } from './style.ts';
+import { type Colour, type Style, stdoutStyle, visibleLength } from './style.ts';
 
 export interface Column<T> {
   header: string;
+  /** The cell's plain text; control characters in it are shown escaped (see `renderTable`). */
   value: (row: T) => string;
   /** Numbers read best right-aligned. */
   align?: 'left' | 'right';
+  /** A colour for the cell, applied after its text is made safe (so it is the only escape code in it). */
+  colour?: (row: T) => Colour | undefined;
 }
 
-/** Columns padded to their widest cell; the header bold when colour is on. */
+/**
+ * Columns padded to their widest cell; the header bold when colour is on. Cells hold ledger and
+ * upstream data (module names, user ids, key labels…): their control characters are written out
+ * as escapes, so a stored value can neither drive the terminal nor break a row.
+ */
 export function renderTable<T>(rows: readonly T[], columns: readonly Column<T>[], style: Style): string {
-  const cells = rows.map((row) => columns.map((column) => column.value(row)));
+  const cells = rows.map((row) =>
+    columns.map((column) => {
+      const text = escapeControlCharacters(column.value(row));
+      const colour = column.colour?.(row);
+      return colour ? style[colour](text) : text;
+    }),
+  );
   const widths = columns.map((column, index) =>
     Math.max(visibleLength(column.header), ...cells.map((line) => visibleLength(line[index] ?? ''))),
   );
@@ -24,7 +38,9 @@ export function renderTable<T>(rows: readonly T[], columns: readonly Column<T>[]
     const fill = ' '.repeat(Math.max(0, (widths[index] ?? 0) - visibleLength(text)));
     return columns[index]?.align === 'right' ? `${fill}${text}` : `${text}${fill}`;
   };
-  const header = columns.map((column, index) => pad(column.header, index)).join('  ');
+  const header = columns
+    .map((column, index) => pad(escapeControlCharacters(column.header), index))
+    .join('  ');
   const lines = cells.map((line) => line.map(pad).join('  ').trimEnd());
   return `${[style.bold(header.trimEnd()), ...lines].join('\n')}\n`;
 }

@@ -13,6 +13,9 @@ export interface Style {
   cyan(text: string): string;
 }
 
+/** The colours (and weights) a `Style` paints with. */
+export type Colour = Exclude<keyof Style, 'enabled'>;
+
 type Env = Readonly<Record<string, string | undefined>>;
 
 export function colourEnabled(stream: { isTTY?: boolean }, env: Env = process.env): boolean {

@@ -21,6 +21,7 @@ async function credits(flags: CreditsFlags): Promise<void> {
   const { isAPIError } = await import('../../client/index.ts');
   const { moneyFromUsd, moneyToUsdString } = await import('../../shared/money.ts');
   const { stdoutStyle } = await import('../style.ts');
+  const { escapeControlCharacters } = await import('../../shared/control-characters.ts');
 
   const format = parseFormatFlag(flags.format, ['table', 'json'], 'table');
   const { loadCliConfig, withClient } = await import('../open-context.ts');
@@ -76,7 +77,8 @@ async function credits(flags: CreditsFlags): Promise<void> {
       ? `${dollars(view.credits.remainingUsd)} remaining of ${dollars(view.credits.totalUsd)} (used ${dollars(view.credits.usedUsd)})`
       : style.dim('not visible with this key (needs a management key)'),
   ]);
-  lines.push(['key', view.key.label ?? '-']);
+  // The label is whatever was typed when the key was made: shown escaped, like table cells.
+  lines.push(['key', view.key.label === null ? '-' : escapeControlCharacters(view.key.label)]);
   lines.push([
     'key usage',
     `${dollars(view.key.usageUsd)} total; today ${dollars(view.key.usageDailyUsd)}, this week ${dollars(view.key.usageWeeklyUsd)}, this month ${dollars(view.key.usageMonthlyUsd)}`,

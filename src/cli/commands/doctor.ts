@@ -127,6 +127,7 @@ async function checkOpenRouter(config: Readonly<TollgateConfig>): Promise<Check[
   const { withClient } = await import('../open-context.ts');
   const { isAPIError } = await import('../../client/index.ts');
   const { describeError } = await import('../describe-error.ts');
+  const { escapeControlCharacters } = await import('../../shared/control-characters.ts');
   const baseUrl = config.openrouter.baseUrl;
   // Doctor must answer quickly: no retries, a short timeout.
   return await withClient(config, { needKey: false, maxRetries: 0, timeoutMs: 10_000 }, async (client) => {
@@ -148,7 +149,7 @@ async function checkOpenRouter(config: Readonly<TollgateConfig>): Promise<Check[
         key = {
           name: 'key',
           ok: true,
-          detail: `accepted${info.label ? ` ("${info.label}")` : ''}: used $${info.usage ?? 0}, ${limit}`,
+          detail: `accepted${info.label ? ` ("${escapeControlCharacters(info.label)}")` : ''}: used $${info.usage ?? 0}, ${limit}`,
         };
       } catch (error) {
         const rejected = isAPIError(error) && (error.status === 401 || error.status === 403);

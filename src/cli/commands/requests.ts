@@ -48,7 +48,6 @@ async function requests(flags: RequestsFlags): Promise<void> {
     '../output.ts'
   );
   const { moneyToUsdString } = await import('../../shared/money.ts');
-  const { stdoutStyle } = await import('../style.ts');
 
   const format = parseFormatFlag(flags.format, ['table', 'csv', 'json'], 'table');
   const limit = parseIntFlag('--limit', flags.limit, { min: 1, max: 1000, example: '50' }) ?? 50;
@@ -88,19 +87,14 @@ async function requests(flags: RequestsFlags): Promise<void> {
     );
     return;
   }
-  const style = stdoutStyle();
-  const statusText = (row: LedgerRow) =>
-    row.status === 'ok'
-      ? style.green(row.status)
-      : row.status === 'error'
-        ? style.red(row.status)
-        : style.yellow(row.status);
+  const statusColour = (row: LedgerRow) =>
+    row.status === 'ok' ? 'green' : row.status === 'error' ? 'red' : 'yellow';
   const columns: Column<LedgerRow>[] = [
     { header: 'time', value: (row) => timestamp(row.createdAt) },
     { header: 'module', value: (row) => row.module },
     { header: 'user', value: (row) => row.userId ?? '-' },
     { header: 'model', value: (row) => row.model ?? row.modelRequested },
-    { header: 'status', value: statusText },
+    { header: 'status', value: (row) => row.status, colour: statusColour },
     {
       header: 'tokens in/out',
       value: (row) => `${integer(row.promptTokens)}/${integer(row.completionTokens)}`,
