@@ -1,11 +1,14 @@
 import { Command, CommanderError } from 'commander';
 import { registerCommands } from './commands/index.ts';
+import { guardStdout } from './stdout-closed.ts';
 
 /**
  * The `tollgate` command line. Command files only declare their options and import the modules
  * they drive lazily inside their action, so `tollgate --help` starts in milliseconds.
  */
 export async function main(argv: readonly string[]): Promise<void> {
+  // Before anything is printed: a reader that leaves early (`| head`) must not crash a command.
+  guardStdout();
   const program = new Command()
     .name('tollgate')
     .description('Metered, attributed, budgeted access to OpenRouter.')

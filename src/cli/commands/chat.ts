@@ -113,12 +113,22 @@ async function chat(words: string[], flags: ChatFlags): Promise<number> {
     abort.abort(new Error('interrupted'));
   };
   process.once('SIGINT', onSigint);
+  // The reader of a streamed answer left (`| head -c 5`): the rest of the answer would be paid
+  // for and dropped, so the call is cancelled, and recorded as such with what is known.
+  const { onStdoutClosed } = await import('../stdout-closed.ts');
+  let outputGone = false;
+  const stopWatchingOutput = onStdoutClosed(() => {
+    outputGone = true;
+    abort.abort(new Error('stdout closed'));
+  });
   let result: ChatResult;
   try {
     result = stream
       ? await streamAnswer(tg, request, format === 'text', flags.showReasoning === true)
       : await tg.chat(request);
   } catch (error) {
+    // Quietly: the exit code (141) says the output went away; the ledger row says the rest.
+    if (outputGone && !interrupted) return 0;
     if (interrupted) {
       process.stderr.write(
         '\ntollgate chat: interrupted; the call was cancelled and recorded in the ledger.\n',
@@ -128,6 +138,7 @@ async function chat(words: string[], flags: ChatFlags): Promise<number> {
     throw error;
   } finally {
     process.off('SIGINT', onSigint);
+    stopWatchingOutput();
     await tg.close();
   }
 
