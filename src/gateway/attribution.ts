@@ -1,6 +1,6 @@
 import type { TagValue } from '../ledger/index.ts';
 import type { Attribution } from '../metering/index.ts';
-import { hasControlCharacter, isAscii } from '../shared/text.ts';
+import { hasControlCharacters } from '../shared/control-characters.ts';
 import type { Principal } from './auth.ts';
 import { GatewayError } from './gateway-error.ts';
 
@@ -36,6 +36,11 @@ function headerText(
   return text;
 }
 
+function isAscii(text: string): boolean {
+  for (let index = 0; index < text.length; index++) if (text.charCodeAt(index) > 0x7f) return false;
+  return true;
+}
+
 function occurrences(rawHeaders: readonly string[], name: string): number {
   const lower = name.toLowerCase();
   let count = 0;
@@ -56,7 +61,7 @@ function checkedName(value: string, what: string): string {
 }
 
 function checkedUserId(value: string, where: string): string {
-  if (value.trim() === '' || value.length > MAX_USER_ID || hasControlCharacter(value)) {
+  if (value.trim() === '' || value.length > MAX_USER_ID || hasControlCharacters(value)) {
     throw new GatewayError(
       'invalid_request',
       `${where} must be 1-${MAX_USER_ID} characters, not all spaces, with no control characters (got ${JSON.stringify(value.slice(0, 40))}).`,

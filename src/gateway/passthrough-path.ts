@@ -1,4 +1,4 @@
-import { hasControlCharacter } from '../shared/text.ts';
+import { hasControlCharacters } from '../shared/control-characters.ts';
 import { type Principal, requireAdmin } from './auth.ts';
 import { GatewayError } from './gateway-error.ts';
 
@@ -52,7 +52,7 @@ export function passthroughPath(urlPath: string): PassthroughPath {
       text === '..' ||
       text.includes('/') ||
       text.includes('\\') ||
-      hasControlCharacter(text)
+      hasControlCharacters(text)
     )
       throw notFound(
         urlPath,

@@ -45,6 +45,18 @@ for (const dialect of DIALECTS) {
       );
     });
 
+    it('refuses default attribution holding control characters, creating nothing', async () => {
+      const ledger = await dbs.open();
+      await expect(ledger.keys.create({ name: 'k', defaultModule: 'm\u001b[2J' })).rejects.toThrow(
+        /defaultModule must not contain control characters/,
+      );
+      await expect(
+        ledger.keys.create({ name: 'k', defaultUser: 'a\nb', budget: { window: 'day', limit: 1n } }),
+      ).rejects.toThrow(/defaultUser must not contain control characters/);
+      expect(await ledger.keys.list({ includeRevoked: true })).toEqual([]);
+      expect(await ledger.budgets.list()).toEqual([]);
+    });
+
     it('lists and revokes keys', async () => {
       const clock = manualClock();
       const ledger = await dbs.open({ clock });

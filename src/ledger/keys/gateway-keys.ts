@@ -9,7 +9,7 @@ import type { Budgets } from '../budgets/budgets.ts';
 import { fromJson, toNumber, toNumberOr } from '../db-values.ts';
 import { invalidInput } from '../ledger-errors.ts';
 import type { GatewayKeysTable } from '../schema/gateway-keys.table.ts';
-import { optionalText } from '../write/row-values.ts';
+import { optionalText, withoutControlCharacters } from '../write/row-values.ts';
 
 export const GATEWAY_KEY_PREFIX = 'tg-';
 const DISPLAY_PREFIX_LENGTH = 10;
@@ -98,6 +98,15 @@ export class GatewayKeys {
     if (allowed !== null && !allowed.every((pattern) => typeof pattern === 'string' && pattern.length > 0)) {
       throw invalidInput('allowedModels must be non-empty strings');
     }
+    // The defaults attribute every call the key makes: refused now rather than on each call.
+    const defaultModule = withoutControlCharacters(
+      optionalText(input.defaultModule, 'defaultModule'),
+      'defaultModule',
+    );
+    const defaultUser = withoutControlCharacters(
+      optionalText(input.defaultUser, 'defaultUser'),
+      'defaultUser',
+    );
     const secret = `${GATEWAY_KEY_PREFIX}${this.#random(32).toString('base64url')}`;
     const now = this.#clock.now();
     const id = uuidv7(now);
@@ -116,8 +125,8 @@ export class GatewayKeys {
         name,
         hash: hashGatewayKeySecret(secret),
         prefix: secret.slice(0, DISPLAY_PREFIX_LENGTH),
-        default_module: optionalText(input.defaultModule, 'defaultModule'),
-        default_user: optionalText(input.defaultUser, 'defaultUser'),
+        default_module: defaultModule,
+        default_user: defaultUser,
         budget_id: budget?.id ?? null,
         rpm_limit: rpm,
         allowed_models: allowed === null ? null : JSON.stringify(allowed),

@@ -30,7 +30,7 @@ function requiredText(value: unknown, field: string): string {
  * The gateway refuses such ids at its door; this makes every other writer (the library, imports)
  * refuse them too, before anything is sent or stored.
  */
-function withoutControlCharacters<T extends string | null>(value: T, field: string): T {
+export function withoutControlCharacters<T extends string | null>(value: T, field: string): T {
   if (value !== null && hasControlCharacters(value)) {
     throw invalidInput(
       `${field} must not contain control characters (newlines, tabs, terminal escapes); got "${escapeControlCharacters(value.slice(0, 60))}"`,
