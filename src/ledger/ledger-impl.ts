@@ -287,6 +287,11 @@ export class LedgerImpl implements Ledger {
   }
 
   async purgeBodies(olderThanMs: number): Promise<number> {
+    if (typeof olderThanMs !== 'number' || !Number.isSafeInteger(olderThanMs) || olderThanMs < 0)
+      throw new LedgerError(
+        'ledger_invalid_input',
+        `purgeBodies takes an age in whole milliseconds, 0 or more (got ${String(olderThanMs)}).`,
+      );
     const before = this.#settings.clock.now() - olderThanMs;
     const result = await this.#backend.db
       .deleteFrom('request_bodies')
@@ -295,8 +300,17 @@ export class LedgerImpl implements Ledger {
     return Number(result.numDeletedRows);
   }
 
-  dropRequestsBefore(beforeMs: number) {
-    return this.#backend.dropRequestsBefore(beforeMs);
+  async dropRequestsBefore(beforeMs: number) {
+    // A string would compare above every number in SQLite and a future time would take calls
+    // still in flight: either would delete rows that must stay.
+    const now = this.#settings.clock.now();
+    if (typeof beforeMs !== 'number' || !Number.isSafeInteger(beforeMs) || beforeMs < 0 || beforeMs > now)
+      throw new LedgerError(
+        'ledger_invalid_input',
+        `dropRequestsBefore takes a time in epoch milliseconds, not in the future (got ${String(beforeMs)}); ` +
+          'for a retention of N days pass Date.now() - N * 86_400_000.',
+      );
+    return await this.#backend.dropRequestsBefore(beforeMs);
   }
 
   listPartitions() {

@@ -73,6 +73,18 @@ for (const dialect of DIALECTS) {
       // Retention removes raw rows only: the rollup still has every day.
       expect((await ledger.reports.spend()).rows[0]?.spend).toBe(15n);
       expect((await ledger.reports.spend({ source: 'requests' })).rows[0]?.spend).toBe(8n);
+
+      // A cut-off that is not a past time in epoch ms deletes nothing: a string would compare
+      // above every number in SQLite, a future time would take calls still in flight.
+      for (const bad of ['2020-01-01', Number.NaN, Date.now() + 60_000, -1, 1.5]) {
+        await expect(ledger.dropRequestsBefore(bad as number)).rejects.toThrow(
+          /dropRequestsBefore takes a time in epoch milliseconds, not in the future/,
+        );
+      }
+      await expect(ledger.purgeBodies(-1000)).rejects.toThrow(
+        /purgeBodies takes an age in whole milliseconds/,
+      );
+      expect(await ledger.reports.recent()).toHaveLength(1);
     });
   });
 }
