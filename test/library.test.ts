@@ -190,6 +190,25 @@ describe('Tollgate.chat', () => {
     expect(status).toMatchObject({ spent: 0n, reserved: 0n });
   });
 
+  it("estimates an image call's cost with the model's per-image price, as OpenRouter bills it", async () => {
+    const { tg } = await open();
+    const result = await tg.chat({
+      model: 'openai/gpt-4o',
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'What is in this picture?' },
+            { type: 'image_url', image_url: { url: 'https://example.com/cat.png' } },
+          ],
+        },
+      ],
+    });
+    const row = await tg.ledger.getRequest(result.id);
+    expect(row?.cost).toBeGreaterThan(0n);
+    expect(row?.estimatedCost).toBe(row?.cost);
+  });
+
   it('stops spending when a module budget is used up', async () => {
     const { tg } = await open({
       modules: { capped: { model: MODEL, max_tokens: 50, budget: { window: 'day', limitUsd: '0.0001' } } },

@@ -65,6 +65,8 @@ export interface OutcomeContext {
   /** The catalogue price of the serving model (or the requested one), when known. */
   pricing: Pricing | undefined;
   at: Date;
+  /** Input images in the request: the estimate adds the model's per-image price for each. */
+  images?: number | undefined;
 }
 
 /**
@@ -79,7 +81,11 @@ export function outcomeOf(end: CallEnd, context: OutcomeContext): RequestOutcome
   const billed = usage ? costFromUsage(usage) : undefined;
   const estimate =
     usage && context.pricing
-      ? computeCost(usage, context.pricing, { at: context.at, finishReason: end.finishReason ?? null }).total
+      ? computeCost(usage, context.pricing, {
+          at: context.at,
+          finishReason: end.finishReason ?? null,
+          images: context.images ?? 0,
+        }).total
       : null;
 
   let cost: Money | null = null;

@@ -3,6 +3,7 @@ import type { Ledger, LedgerLogger, Reservation, TagValue, TokenCheckFlag } from
 import {
   type ChatRequestLike,
   cheapestOutcomeCost,
+  countInputImages,
   estimatePromptTokens,
   type ModelCatalog,
   maxOutputTokens,
@@ -107,6 +108,13 @@ interface FallbackPricing {
 }
 
 const maxMoney = (a: Money, b: Money): Money => (a > b ? a : b);
+
+/** Whether the model has a per-image price (its own or in a time or size override). */
+function chargesPerImage(pricing: Pricing | undefined): boolean {
+  if (!pricing) return false;
+  const nonZero = (price: unknown) => typeof price === 'string' && /[1-9]/.test(price);
+  return nonZero(pricing.image) || (pricing.overrides ?? []).some((override) => nonZero(override.image));
+}
 
 /**
  * The metered call, shared by the library facade and the gateway: attribution → profile →
@@ -252,9 +260,15 @@ export function createMeter(options: MeterOptions): Meter {
         const served = end.model ?? modelRequested;
         const priced = served === modelRequested && !end.provider ? pricing : pricingOf(served, end.provider);
         const servedPricing = priced instanceof Promise ? await priced : priced;
+        const outcomePricing = servedPricing ?? pricing;
         const outcome = outcomeOf(
           { ...end, latencyMs: end.latencyMs ?? clock.now() - startedAt },
-          { pricing: servedPricing ?? pricing, at },
+          {
+            pricing: outcomePricing,
+            at,
+            // Counting walks every message: only for a model that charges per image.
+            images: chargesPerImage(outcomePricing) ? countInputImages(profiledRequest) : 0,
+          },
         );
         const completed = await ledger.complete(id, outcome);
         if (outcome.cost === null) {
