@@ -42,6 +42,8 @@ it("records a BYOK call's OpenRouter fee and the provider's own charge separatel
       .rows;
     expect(report?.spend).toBe(row?.cost);
     expect(report?.upstreamSpend).toBe(row?.upstreamInferenceCost);
+    // Billed a fee, not the list price the estimate uses: no drift to report.
+    expect(await tg.ledger.reports.driftByModel()).toEqual([]);
   } finally {
     await tg.close();
   }

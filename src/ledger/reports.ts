@@ -163,7 +163,11 @@ export class Reports {
     return { source, rows: result };
   }
 
-  /** Estimate vs billed cost per model, over rows that have both (billed = `usage` or `generation`). */
+  /**
+   * Estimate vs billed cost per model, over rows that have both (billed = `usage` or `generation`).
+   * BYOK calls are left out: OpenRouter bills them its fee, not the list price the estimate uses,
+   * so they would read as a -95% drift that says nothing about the prices.
+   */
   async driftByModel(query: ReportRange & { filters?: ReportFilters } = {}): Promise<DriftRow[]> {
     checkRange({ since: query.since, until: query.until });
     const backend = this.#backend;
@@ -177,6 +181,7 @@ export class Reports {
       .where('estimated_cost', 'is not', null)
       .where('cost', 'is not', null)
       .where('cost_source', 'in', ['usage', 'generation'])
+      .where(sql<boolean>`coalesce(is_byok, 0) = 0`)
       .groupBy(sql`coalesce(model, model_requested)`)
       .execute();
     return rows
