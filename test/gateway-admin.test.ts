@@ -166,7 +166,26 @@ describe('gateway keys and the admin API', () => {
     const ingest = json.data.find((row) => row.group.module === 'ingest');
     expect(ingest?.requests).toBeGreaterThanOrEqual(1);
     const csv = await admin('/admin/reports/spend?groupBy=module,model&format=csv');
-    expect(csv.text.split('\r\n')[0]).toMatch(/^module,model,/);
+    const header = csv.text.split('\r\n')[0];
+    expect(header).toMatch(/^module,model,requests,errors,/);
+    // An empty report still has its header line, the same one.
+    for (const [path, columns] of [
+      ['/admin/reports/spend?groupBy=module,model&module=nosuch&format=csv', header],
+      [
+        '/admin/reports/drift?module=nosuch&format=csv',
+        'model,requests,estimated,billed,drift,driftUsd,driftRatio',
+      ],
+    ] as const) {
+      const empty = await admin(path);
+      expect(empty.status).toBe(200);
+      expect(empty.text).toBe(`${columns}\r\n`);
+    }
+    const emptyRequests = await admin('/admin/requests?module=nosuch&format=csv');
+    expect(emptyRequests.text).toMatch(
+      /^id,instanceId,requestId,generationId,createdAt,.*,nextReconcileAt\r\n$/,
+    );
+    const someRequests = await admin('/admin/requests?module=ingest&format=csv');
+    expect(someRequests.text.split('\r\n')[0]).toBe(emptyRequests.text.trim());
     const recent = (await admin('/admin/requests?module=ingest&limit=5')).json() as {
       data: Array<{ module: string }>;
     };

@@ -6,6 +6,7 @@ import { toCsv, toPlainJson } from '../../shared/plain-json.ts';
 import { requireAdmin } from '../auth.ts';
 import type { GatewayContext } from '../gateway-context.ts';
 import { GatewayError } from '../gateway-error.ts';
+import { DRIFT_COLUMNS, REQUEST_COLUMNS, spendColumns } from '../report-columns.ts';
 import { parseJsonObject } from '../request-body.ts';
 
 const usd = z.union([z.number().nonnegative(), z.string().regex(/^\d+(\.\d+)?$/)]).transform(String);
@@ -82,14 +83,14 @@ function sendRows(
   reply: FastifyReply,
   rows: readonly unknown[],
   format: 'json' | 'csv' | undefined,
-  name: string,
+  report: { name: string; columns: readonly string[] },
 ) {
   const plain = rows.map((row) => toPlainJson(row) as Record<string, unknown>);
   if (format === 'csv') {
     return reply
       .header('content-type', 'text/csv; charset=utf-8')
-      .header('content-disposition', `attachment; filename="${name}.csv"`)
-      .send(toCsv(plain.map(flattenGroup)));
+      .header('content-disposition', `attachment; filename="${report.name}.csv"`)
+      .send(toCsv(plain.map(flattenGroup), report.columns));
   }
   return reply.send({ data: plain });
 }
@@ -200,7 +201,10 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: GatewayContext): 
       ...(query.since === undefined ? {} : { since: query.since }),
       ...(query.until === undefined ? {} : { until: query.until }),
     });
-    return sendRows(reply, report.rows, query.format, 'spend');
+    return sendRows(reply, report.rows, query.format, {
+      name: 'spend',
+      columns: spendColumns(query.groupBy ?? []),
+    });
   });
   app.get('/admin/reports/drift', { preHandler: admin }, async (request, reply) => {
     const query = parse(reportQuery, request.query, 'query');
@@ -209,7 +213,7 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: GatewayContext): 
       ...(query.since === undefined ? {} : { since: query.since }),
       ...(query.until === undefined ? {} : { until: query.until }),
     });
-    return sendRows(reply, rows, query.format, 'drift');
+    return sendRows(reply, rows, query.format, { name: 'drift', columns: DRIFT_COLUMNS });
   });
   app.get('/admin/requests', { preHandler: admin }, async (request, reply) => {
     const query = parse(reportQuery, request.query, 'query');
@@ -219,6 +223,6 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: GatewayContext): 
       ...(query.since === undefined ? {} : { since: query.since }),
       ...(query.until === undefined ? {} : { until: query.until }),
     });
-    return sendRows(reply, rows, query.format, 'requests');
+    return sendRows(reply, rows, query.format, { name: 'requests', columns: REQUEST_COLUMNS });
   });
 }
