@@ -57,6 +57,10 @@ export {
 } from './ledger-vs-bill.ts';
 export { type OpenLedgerOptions, openLedger } from './open-ledger.ts';
 export {
+  GenerationFetchTimeoutError,
+  isGenerationSourceUnavailable,
+} from './reconcile/fetch-failure.ts';
+export {
   type FetchGeneration,
   type FetchGenerationResult,
   type GenerationRecord,

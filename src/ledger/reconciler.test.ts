@@ -157,6 +157,137 @@ for (const dialect of DIALECTS) {
       });
     });
 
+    it('stops at a rejected key without using any attempts, and hands the rows back due now', async () => {
+      const clock = manualClock();
+      const ledger = await dbs.open({ clock, reconcileAfterMs: 0 });
+      const ids = [
+        await completedRow(ledger, 'gen-k1', 5n),
+        await completedRow(ledger, 'gen-k2', 5n),
+        await completedRow(ledger, 'gen-k3', 5n),
+      ];
+      // Shaped like the client's AuthenticationError (the ledger reads errors by shape).
+      const refused = Object.assign(new Error('No auth credentials found'), { status: 401, category: 'api' });
+      const fake = scriptedFetch({ 'gen-k1': [refused], 'gen-k2': [refused], 'gen-k3': [refused] });
+      const reconciler = ledger.reconciler({ fetchGeneration: fake.fetchGeneration, concurrency: 1 });
+      const summary = await reconciler.runOnce();
+      expect(summary).toMatchObject({ claimed: 3, failed: 0, notFound: 0, gaveUp: 0, released: 3 });
+      expect(summary.stoppedBy).toBe(refused);
+      expect(fake.calls).toHaveLength(1);
+      for (const id of ids) {
+        expect(await ledger.getRequest(id)).toMatchObject({
+          reconcileAttempts: 0,
+          nextReconcileAt: clock.now(),
+          reconciledAt: null,
+        });
+      }
+      // Once the key is fixed the same rows are reconciled at once, not after a lease or backoff.
+      const fixed = scriptedFetch(
+        Object.fromEntries(
+          ['gen-k1', 'gen-k2', 'gen-k3'].map((id) => [
+            id,
+            [{ status: 'found', record: { id, total_cost: 0.001 } }],
+          ]),
+        ) as Record<string, FetchGenerationResult[]>,
+      );
+      expect(await ledger.reconciler({ fetchGeneration: fixed.fetchGeneration }).runOnce()).toMatchObject({
+        reconciled: 3,
+        released: 0,
+      });
+    });
+
+    it('never gives up on a row because OpenRouter was unreachable, rate-limited or failing', async () => {
+      const clock = manualClock();
+      const ledger = await dbs.open({ clock, reconcileAfterMs: 0 });
+      const id = await completedRow(ledger, 'gen-outage', 5n);
+      const refusedConnection = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), {
+        code: 'ECONNREFUSED',
+      });
+      const outages: Error[] = [
+        Object.assign(new Error('fetch failed'), { cause: refusedConnection }),
+        Object.assign(new Error('Connection failed'), { category: 'connection' }),
+        Object.assign(new Error('Service unavailable'), { status: 503 }),
+        Object.assign(new Error('Rate limited'), { status: 429 }),
+        Object.assign(new Error('Forbidden'), { status: 403 }),
+      ];
+      const fake = scriptedFetch({ 'gen-outage': [...outages] });
+      const reconciler = ledger.reconciler({ fetchGeneration: fake.fetchGeneration, maxAttempts: 2 });
+      for (const outage of outages) {
+        expect(await reconciler.runOnce()).toMatchObject({
+          claimed: 1,
+          failed: 0,
+          gaveUp: 0,
+          stoppedBy: outage,
+        });
+        clock.advance(1000);
+      }
+      expect(await ledger.getRequest(id)).toMatchObject({ reconcileAttempts: 0, reconciledAt: null });
+      // A failure about the row itself (a 400 for this id) is still a miss.
+      const bad = scriptedFetch({ 'gen-outage': [Object.assign(new Error('Bad id'), { status: 400 })] });
+      expect(await ledger.reconciler({ fetchGeneration: bad.fetchGeneration }).runOnce()).toMatchObject({
+        failed: 1,
+      });
+      expect((await ledger.getRequest(id))?.reconcileAttempts).toBe(1);
+    });
+
+    it('treats its own fetch deadline as an outage, not a miss', async () => {
+      const ledger = await dbs.open({ reconcileAfterMs: 0 });
+      const id = await completedRow(ledger, 'gen-slow', 5n);
+      // Like the client: an aborted fetch rejects with an abort error of its own.
+      const hanging: FetchGeneration = (_id, signal) =>
+        new Promise((_resolve, reject) =>
+          signal.addEventListener('abort', () => reject(new Error('Request aborted')), { once: true }),
+        );
+      const summary = await ledger.reconciler({ fetchGeneration: hanging, fetchTimeoutMs: 20 }).runOnce();
+      expect(summary).toMatchObject({ failed: 0, released: 1 });
+      expect(String(summary.stoppedBy)).toMatch(/timed out after 20 ms/);
+      expect((await ledger.getRequest(id))?.reconcileAttempts).toBe(0);
+    });
+
+    it('in the background, waits out an outage with growing pauses and keeps every attempt', async () => {
+      const clock = manualClock();
+      const ledger = await dbs.open({ clock, reconcileAfterMs: 0 });
+      const id = await completedRow(ledger, 'gen-down', 1n);
+      const down = () => Object.assign(new Error('Service unavailable'), { status: 503 });
+      const fake = scriptedFetch({
+        'gen-down': [
+          down(),
+          down(),
+          down(),
+          { status: 'found', record: { id: 'gen-down', total_cost: 0.5 } },
+        ],
+      });
+      const reconciler = ledger.reconciler({
+        fetchGeneration: fake.fetchGeneration,
+        intervalMs: 50,
+        maxAttempts: 2,
+      });
+      reconciler.start();
+      try {
+        await vi.waitFor(() => expect(fake.calls).toHaveLength(1));
+        // The pause doubles (100 ms after the first failure, then 200, 400), rather than the row
+        // being asked for every 50 ms.
+        clock.advance(99);
+        await new Promise((wake) => setTimeout(wake, 50));
+        expect(fake.calls).toHaveLength(1);
+        await vi.waitFor(() => {
+          clock.advance(1);
+          expect(fake.calls).toHaveLength(2);
+        });
+        await vi.waitFor(() => {
+          clock.advance(50);
+          expect(fake.calls.length).toBeGreaterThanOrEqual(4);
+        });
+        await vi.waitFor(async () =>
+          expect(await ledger.getRequest(id)).toMatchObject({
+            cost: moneyFromUsd('0.5'),
+            reconcileAttempts: 1,
+          }),
+        );
+      } finally {
+        await reconciler.stop();
+      }
+    });
+
     it('resumes from the table after the ledger is reopened', async () => {
       const clock = manualClock();
       const url = await dbs.url();

@@ -25,7 +25,7 @@ export function registerReconcileCommand(program: Command): void {
   });
 }
 
-async function reconcile(flags: ReconcileFlags): Promise<void> {
+async function reconcile(flags: ReconcileFlags): Promise<number | undefined> {
   const { parseFormatFlag } = await import('../flags.ts');
   const { printJson } = await import('../output.ts');
   const { generationFetcher } = await import('../../library/index.ts');
@@ -34,14 +34,16 @@ async function reconcile(flags: ReconcileFlags): Promise<void> {
   const { loadCliConfig, withClient, withLedger } = await import('../open-context.ts');
   const config = loadCliConfig(flags);
   const started = Date.now();
-  const total: ReconcileRunSummary = {
+  const total: Omit<ReconcileRunSummary, 'stoppedBy'> = {
     claimed: 0,
     reconciled: 0,
     costChanged: 0,
     notFound: 0,
     failed: 0,
     gaveUp: 0,
+    released: 0,
   };
+  let stoppedBy: unknown;
   await withClient(config, { needKey: true }, (client) =>
     withLedger(config, async (ledger) => {
       const reconciler = ledger.reconciler({
@@ -49,12 +51,19 @@ async function reconcile(flags: ReconcileFlags): Promise<void> {
         fetchGeneration: generationFetcher(client),
       });
       for (let pass = 0; pass < MAX_PASSES; pass += 1) {
-        const summary = await reconciler.runOnce();
-        for (const key of Object.keys(total) as (keyof ReconcileRunSummary)[]) total[key] += summary[key];
+        const { stoppedBy: stop, ...summary } = await reconciler.runOnce();
+        for (const key of Object.keys(total) as (keyof typeof total)[]) total[key] += summary[key];
+        // OpenRouter refused the key or could not answer: asking for the next rows would fail
+        // the same way, and the rows handed back are due again at once.
+        if (stop !== undefined) {
+          stoppedBy = stop;
+          break;
+        }
         if (summary.claimed < BATCH_SIZE) break;
       }
     }),
   );
+  if (stoppedBy !== undefined) return reportStopped(stoppedBy, total, config.openrouter.baseUrl, format);
   if (format === 'json') {
     printJson({ ...total, durationMs: Date.now() - started });
     return;
@@ -70,4 +79,27 @@ async function reconcile(flags: ReconcileFlags): Promise<void> {
   if (total.failed > 0) parts.push(`${total.failed} failed (retried later)`);
   if (total.gaveUp > 0) parts.push(`${total.gaveUp} given up after repeated misses`);
   process.stdout.write(`Checked ${total.claimed} rows: ${parts.join(', ')}.\n`);
+}
+
+/**
+ * OpenRouter could not answer (key refused, outage, unreachable): the run stopped, no row used up
+ * a retry, and the command fails (exit 1) with what went wrong and how to fix it.
+ */
+async function reportStopped(
+  error: unknown,
+  total: Omit<ReconcileRunSummary, 'stoppedBy'>,
+  baseUrl: string,
+  format: string,
+): Promise<number> {
+  const { describeError, EXIT } = await import('../describe-error.ts');
+  const described = describeError(error, { baseUrl });
+  const done = total.claimed - total.released;
+  if (format === 'json') {
+    const { printJson } = await import('../output.ts');
+    printJson({ ...total, error: described.message });
+  }
+  process.stderr.write(
+    `tollgate reconcile: ${described.message} Stopped after ${done} of ${total.claimed} rows; the other ${total.released} keep their retries and are due again now.\n`,
+  );
+  return EXIT.failure;
 }

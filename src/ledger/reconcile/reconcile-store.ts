@@ -25,6 +25,11 @@ export interface ReconcileStore {
   claimDue(now: number, limit: number, leaseMs: number): Promise<DueGeneration[]>;
   /** A miss (404 or failure): schedule the next try at `nextAt`, or give up with null. */
   recordMiss(id: string, attempts: number, nextAt: number | null): Promise<void>;
+  /**
+   * Hands claimed rows back untried, due at `nextAt`, their attempts unchanged: the run stopped
+   * because OpenRouter could not answer, which says nothing about these rows.
+   */
+  release(ids: readonly string[], nextAt: number): Promise<void>;
   /** Stores the record and moves the rollup by the difference, in one transaction. */
   applyGeneration(id: string, record: GenerationRecord, now: number): Promise<ReconcileOutcome | undefined>;
   /** Age of the oldest completed row still waiting for reconciliation (ms), or null. */
@@ -117,6 +122,15 @@ export function createReconcileStore(backend: StoreBackend): ReconcileStore {
         .updateTable('requests')
         .set({ reconcile_attempts: attempts, next_reconcile_at: nextAt })
         .where('id', '=', id)
+        .where('reconciled_at', 'is', null)
+        .execute();
+    },
+    async release(ids, nextAt) {
+      if (ids.length === 0) return;
+      await db
+        .updateTable('requests')
+        .set({ next_reconcile_at: nextAt })
+        .where('id', 'in', [...ids])
         .where('reconciled_at', 'is', null)
         .execute();
     },
