@@ -16,6 +16,23 @@ describe('parseLedgerUrl', () => {
     expect(parseLedgerUrl('file:///var/y.db')).toEqual({ dialect: 'sqlite', path: '/var/y.db' });
   });
 
+  it('keeps a relative file: URL relative to the working directory', () => {
+    expect(parseLedgerUrl('file:rel.db')).toEqual({ dialect: 'sqlite', path: 'rel.db' });
+    expect(parseLedgerUrl('file:./data/my%20ledger.db')).toEqual({
+      dialect: 'sqlite',
+      path: './data/my ledger.db',
+    });
+    expect(parseLedgerUrl('file:/abs/z.db')).toEqual({ dialect: 'sqlite', path: '/abs/z.db' });
+    expect(parseLedgerUrl('file://localhost/abs/z.db')).toEqual({ dialect: 'sqlite', path: '/abs/z.db' });
+  });
+
+  it('refuses a file: URL it cannot use as a ledger_url error naming it', () => {
+    for (const bad of ['file://remote/x.db', 'file:', 'file:%E0%A4%A.db']) {
+      expect(() => parseLedgerUrl(bad)).toThrow(expect.objectContaining({ code: 'ledger_url' }));
+    }
+    expect(() => parseLedgerUrl('file://remote/x.db')).toThrow(/"file:\/\/remote\/x\.db".*local path/);
+  });
+
   it('recognises PostgreSQL URLs', () => {
     const url = 'postgresql://u:p@db:5432/tollgate';
     expect(parseLedgerUrl(url)).toEqual({ dialect: 'postgres', connectionString: url });

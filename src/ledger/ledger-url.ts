@@ -22,7 +22,7 @@ export function parseLedgerUrl(url: string | undefined | null): LedgerLocation {
     if (rest === '') throw new LedgerError('ledger_url', `No SQLite path in ${JSON.stringify(text)}.`);
     return { dialect: 'sqlite', path: rest };
   }
-  if (/^file:/i.test(text)) return { dialect: 'sqlite', path: fileURLToPath(text) };
+  if (/^file:/i.test(text)) return { dialect: 'sqlite', path: pathOfFileUrl(text) };
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) {
     throw new LedgerError(
       'ledger_url',
@@ -30,6 +30,33 @@ export function parseLedgerUrl(url: string | undefined | null): LedgerLocation {
     );
   }
   return { dialect: 'sqlite', path: text };
+}
+
+/**
+ * A `file:` URL's path. `file:rel.db` (no slash after the colon, as SQLite's own URIs allow) stays
+ * relative to the working directory: WHATWG URL parsing would root it at `/rel.db`. Absolute forms
+ * (`file:/abs`, `file:///abs`, `file://localhost/abs`) go through `fileURLToPath`, whose refusals
+ * (another host, an encoded slash) become a ledger_url error naming the value.
+ */
+function pathOfFileUrl(text: string): string {
+  const rest = text.slice('file:'.length).replace(/[?#].*$/s, '');
+  if (rest === '') throw new LedgerError('ledger_url', `No SQLite path in ${JSON.stringify(text)}.`);
+  if (!rest.startsWith('/')) {
+    try {
+      return decodeURIComponent(rest);
+    } catch {
+      throw new LedgerError('ledger_url', `Invalid percent-escape in ${JSON.stringify(text)}.`);
+    }
+  }
+  try {
+    return fileURLToPath(text);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new LedgerError(
+      'ledger_url',
+      `Cannot use ${JSON.stringify(text)} as a SQLite file: ${reason.replace(/\.$/, '')}. Use a local path such as ./tollgate.db or file:///abs/path.db.`,
+    );
+  }
 }
 
 /** The URL with any password replaced, for logs. */
