@@ -1,3 +1,5 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LedgerRow, openLedger } from '../src/ledger/index.ts';
 import { type RunningSimulator, startSimulator } from '../src/simulator/index.ts';
@@ -63,5 +65,102 @@ describe('reconcile when OpenRouter cannot answer', () => {
     const back = await world.run(['reconcile', '--format', 'json']);
     expect(back.code, back.stderr).toBe(0);
     expect(json(back)).toMatchObject({ claimed: 3, reconciled: 3, failed: 0 });
+  });
+});
+
+describe('a --db that names no ledger', () => {
+  it('is refused by every command that reads or changes existing rows, and nothing is created', async () => {
+    const missing = join(world.dir, 'no-such-dir', 'x.db');
+    const commands = [
+      ['spend'],
+      ['requests'],
+      ['drift'],
+      ['budgets', 'list'],
+      ['budgets', 'rm', '--scope', 'global'],
+      ['keys', 'list'],
+      ['keys', 'revoke', '01900000-0000-7000-8000-000000000000'],
+      ['reconcile'],
+    ];
+    const results = await Promise.all(commands.map((args) => world.run([...args, '--db', missing])));
+    results.forEach((result, index) => {
+      const command = commands[index]?.[0] ?? '';
+      expect(result.code, `${command}: ${result.stderr}`).toBe(2);
+      expect(result.stderr).toMatch(new RegExp(`^tollgate ${command}( [a-z]+)?: no ledger at `));
+      expect(result.stderr).toContain(
+        `: no ledger at ${missing}: check --db / TOLLGATE_DB; \`tollgate serve\` or \`chat\` creates one.\n`,
+      );
+    });
+    expect(existsSync(join(world.dir, 'no-such-dir'))).toBe(false);
+  });
+
+  it('keys create checks its flags before creating a ledger, then creates one', async () => {
+    const typo = join(world.dir, 'typo.db');
+    const rejected = await world.run(['keys', 'create', '--name', 'k', '--rpm', 'x', '--db', typo]);
+    expect(rejected.code).toBe(2);
+    expect(rejected.stderr).toMatch(/--rpm/);
+    expect(existsSync(typo)).toBe(false);
+    const created = await world.run([
+      'keys',
+      'create',
+      '--name',
+      'k',
+      '--db',
+      join(world.dir, 'new', 'k.db'),
+    ]);
+    expect(created.code, created.stderr).toBe(0);
+    expect(existsSync(join(world.dir, 'new', 'k.db'))).toBe(true);
+  });
+
+  it('reads a relative file: URL relative to the working directory', async () => {
+    const created = await world.run(['keys', 'create', '--name', 'rel', '--db', 'file:rel-ledger.db']);
+    expect(created.code, created.stderr).toBe(0);
+    expect(existsSync(join(world.dir, 'rel-ledger.db'))).toBe(true);
+    expect(existsSync('/rel-ledger.db')).toBe(false);
+    const listed = await world.run(['keys', 'list', '--format', 'json', '--db', 'file:rel-ledger.db']);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(json<{ name: string }[]>(listed).map((key) => key.name)).toEqual(['rel']);
+  });
+});
+
+describe('a database that cannot be opened', () => {
+  const fix = /Check that --db \/ TOLLGATE_DB points to a database you can open\.\n$/;
+
+  it('says it is the ledger, which one, and how to fix it, without the password', async () => {
+    const notADatabase = join(world.dir, 'notes.txt');
+    writeFileSync(notADatabase, 'these are notes, not a SQLite database\n'.repeat(50));
+    const [refused, unknownHost, notDb, unwritable] = await Promise.all([
+      world.run(['spend', '--db', 'postgres://u:s3cretpw@127.0.0.1:1/x']),
+      world.run(['keys', 'list', '--db', 'postgres://u:s3cretpw@nohost.invalid/x']),
+      world.run(['spend', '--db', notADatabase]),
+      world.run(['keys', 'create', '--name', 'k', '--db', '/proc/x.db']),
+    ]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(
+      /^tollgate spend: ledger: cannot open postgres:\/\/u:\*\*\*@127\.0\.0\.1:1\/x: .*ECONNREFUSED/,
+    );
+    expect(unknownHost.code).toBe(1);
+    expect(unknownHost.stderr).toMatch(
+      /^tollgate keys list: ledger: cannot open postgres:\/\/u:\*\*\*@nohost\.invalid\/x: /,
+    );
+    expect(notDb.code).toBe(1);
+    expect(notDb.stderr).toMatch(
+      new RegExp(`^tollgate spend: ledger: cannot open ${notADatabase}: file is not a database`),
+    );
+    expect(unwritable.code).toBe(1);
+    expect(unwritable.stderr).toMatch(
+      /^tollgate keys create: ledger: cannot open \/proc\/x\.db: unable to open database file/,
+    );
+    for (const result of [refused, unknownHost, notDb, unwritable]) {
+      expect(result.stderr).toMatch(fix);
+      expect(result.stderr).not.toContain('s3cretpw');
+    }
+  });
+
+  it('a file: URL on another host is a usage error naming the value', async () => {
+    const result = await world.run(['spend', '--db', 'file://remote/x.db']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(
+      /^tollgate spend: Cannot use "file:\/\/remote\/x\.db" as a SQLite file: .*\(check --db or TOLLGATE_DB\)\n$/,
+    );
   });
 });

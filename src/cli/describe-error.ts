@@ -46,6 +46,12 @@ export function describeError(error: unknown, context: { baseUrl?: string } = {}
     };
   }
   if (LedgerError.isInstance(error)) {
+    if (error.code === 'ledger_missing') {
+      return {
+        message: `${error.message}: check --db / TOLLGATE_DB; \`tollgate serve\` or \`chat\` creates one.`,
+        exitCode: EXIT.usage,
+      };
+    }
     if (error.code === 'ledger_url' || error.code === 'ledger_invalid_input') {
       return { message: `${error.message} (check --db or TOLLGATE_DB)`, exitCode: EXIT.usage };
     }

@@ -32,12 +32,18 @@ export function requireApiKey(config: Readonly<TollgateConfig>): string {
 /**
  * Opens the ledger, runs `body`, and always closes it (flushing every write). No heartbeat: these
  * commands write no pending rows and finish in moments.
+ *
+ * A SQLite ledger file must already exist unless `create` is set: a command that reads (spend,
+ * requests, drift, budgets ls, keys list…) or changes existing rows (reconcile, keys revoke, budgets
+ * rm) on a mistyped --db would otherwise answer from a new, empty ledger it just created. Only a
+ * command that adds something a user would want kept (keys create) passes `create: true`.
  */
 export async function withLedger<T>(
   config: Readonly<TollgateConfig>,
   body: (ledger: Ledger) => Promise<T>,
+  options: { create?: boolean } = {},
 ): Promise<T> {
-  const ledger = await openLedger({ url: config.db.url, heartbeatMs: 0 });
+  const ledger = await openLedger({ url: config.db.url, heartbeatMs: 0, create: options.create === true });
   try {
     return await body(ledger);
   } finally {

@@ -5,6 +5,10 @@ export type LedgerErrorCode =
   | 'ledger_unavailable'
   | 'ledger_invalid_input'
   | 'ledger_url'
+  /** A SQLite ledger file that does not exist, opened by a caller that would not create one. */
+  | 'ledger_missing'
+  /** The database named could not be opened: no connection, not a database, no permission… */
+  | 'ledger_open'
   | 'ledger_migration'
   | 'budget_exceeded';
 

@@ -1,17 +1,25 @@
+import { existsSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import { type Clock, systemClock } from '../shared/clock.ts';
 import { uuidv7 } from '../shared/ids.ts';
 import { createSqliteStore } from './backend/sqlite-store.ts';
 import type { StoreBackend } from './backend/store-backend.ts';
 import type { Ledger } from './ledger.ts';
+import { LedgerError } from './ledger-errors.ts';
 import { LedgerImpl, type LedgerSettings } from './ledger-impl.ts';
 import { type LedgerLogger, silentLogger } from './ledger-types.ts';
-import { parseLedgerUrl, redactLedgerUrl } from './ledger-url.ts';
+import { type LedgerLocation, parseLedgerUrl, redactLedgerUrl } from './ledger-url.ts';
 import type { WriteOp } from './write/write-ops.ts';
 
 export interface OpenLedgerOptions {
   /** `TOLLGATE_DB`-style location: unset → ./tollgate.db; a path, `sqlite:path`, `:memory:`; or `postgres://…`. */
   url?: string | null;
+  /**
+   * SQLite: create the file (and its folder) when it does not exist (default true). false: a
+   * missing file is a `ledger_missing` error instead, for callers that only read: a mistyped path
+   * must not answer from a new, empty ledger.
+   */
+  create?: boolean;
   clock?: Clock;
   logger?: LedgerLogger;
   /**
@@ -55,7 +63,38 @@ export interface OpenLedgerOptions {
   faults?: { beforeWrite?: (ops: readonly WriteOp[]) => void };
 }
 
-function defaultSpoolDir(location: ReturnType<typeof parseLedgerUrl>): string | null {
+function describeLocation(location: LedgerLocation): string {
+  return location.dialect === 'sqlite' ? location.path : redactLedgerUrl(location.connectionString);
+}
+
+/**
+ * A driver's failure to open the database (ECONNREFUSED, ENOTFOUND, "file is not a database",
+ * "unable to open database file"…) as a ledger error that says which database it was, so the user
+ * learns it is the ledger that failed. The password never appears, even if the driver echoed it.
+ */
+function openFailure(location: LedgerLocation, error: unknown): unknown {
+  if (LedgerError.isInstance(error)) return error;
+  let reason = error instanceof Error ? error.message : String(error);
+  if (location.dialect === 'postgres') {
+    reason = reason.replaceAll(location.connectionString, redactLedgerUrl(location.connectionString));
+    const password = passwordOf(location.connectionString);
+    if (password) reason = reason.replaceAll(password, '***');
+  }
+  return new LedgerError('ledger_open', `cannot open ${describeLocation(location)}: ${reason}`, {
+    cause: error,
+  });
+}
+
+function passwordOf(connectionString: string): string {
+  try {
+    const { password } = new URL(connectionString);
+    return password.length >= 3 ? decodeURIComponent(password) : '';
+  } catch {
+    return '';
+  }
+}
+
+function defaultSpoolDir(location: LedgerLocation): string | null {
   if (location.dialect === 'postgres') return './tollgate-spool';
   return location.path === ':memory:' ? null : `${location.path}.spool`;
 }
@@ -71,15 +110,24 @@ export async function openLedger(options: OpenLedgerOptions = {}): Promise<Ledge
   const logger = options.logger ?? silentLogger;
   // PostgreSQL's driver is loaded only for a PostgreSQL ledger: a SQLite gateway or a short CLI
   // command need not pay for it (about 50 ms and 9 MB in a bare process).
-  const backend: StoreBackend =
-    location.dialect === 'sqlite'
-      ? createSqliteStore({ path: location.path, logger, ...options.sqlite })
-      : (await import('./backend/postgres-store.ts')).createPostgresStore({
-          connectionString: location.connectionString,
-          logger,
-          now: () => clock.now(),
-          ...options.postgres,
-        });
+  const memory = location.dialect === 'sqlite' && (location.path === ':memory:' || location.path === '');
+  if (location.dialect === 'sqlite' && !memory && options.create === false && !existsSync(location.path)) {
+    throw new LedgerError('ledger_missing', `no ledger at ${location.path}`);
+  }
+  let backend: StoreBackend;
+  try {
+    backend =
+      location.dialect === 'sqlite'
+        ? createSqliteStore({ path: location.path, logger, create: options.create, ...options.sqlite })
+        : (await import('./backend/postgres-store.ts')).createPostgresStore({
+            connectionString: location.connectionString,
+            logger,
+            now: () => clock.now(),
+            ...options.postgres,
+          });
+  } catch (error) {
+    throw openFailure(location, error);
+  }
   const spoolDir = options.spoolDir === undefined ? defaultSpoolDir(location) : options.spoolDir;
   const batchWindowMs = options.batchWindowMs ?? 0;
   const settings: LedgerSettings = {
@@ -114,7 +162,7 @@ export async function openLedger(options: OpenLedgerOptions = {}): Promise<Ledge
     logger.info(
       {
         dialect: backend.dialect,
-        location: location.dialect === 'sqlite' ? location.path : redactLedgerUrl(location.connectionString),
+        location: describeLocation(location),
         instanceId: settings.instance.id,
       },
       'ledger: open',
@@ -122,6 +170,6 @@ export async function openLedger(options: OpenLedgerOptions = {}): Promise<Ledge
     return ledger;
   } catch (error) {
     await backend.close().catch(() => undefined);
-    throw error;
+    throw openFailure(location, error);
   }
 }

@@ -80,18 +80,21 @@ async function createKey(flags: KeyFlags): Promise<void> {
     throw new UsageError('--name is required. Example: tollgate keys create --name reporting-app');
   const budget = parseUsdFlag('--budget', flags.budget);
   const window = parseChoiceFlag('--budget-window', flags.budgetWindow, BUDGET_WINDOWS) ?? 'day';
+  // Every flag is checked before the ledger is opened: a rejected flag leaves no file behind.
+  const settings = {
+    name,
+    defaultModule: parseTextFlag('--module', flags.module, 'summarize') ?? null,
+    defaultUser: parseTextFlag('--user', flags.user, 'u-42') ?? null,
+    rpmLimit: parseIntFlag('--rpm', flags.rpm, { min: 1, example: '60' }) ?? null,
+    allowedModels: parseListFlag('--models', flags.models) ?? null,
+    budget: budget === undefined ? null : { window, limit: moneyFromUsd(budget) },
+  };
   const { loadCliConfig, withLedger } = await import('../open-context.ts');
   const config = loadCliConfig(flags);
-  const { key, secret } = await withLedger(config, (ledger) =>
-    ledger.keys.create({
-      name,
-      defaultModule: parseTextFlag('--module', flags.module, 'summarize') ?? null,
-      defaultUser: parseTextFlag('--user', flags.user, 'u-42') ?? null,
-      rpmLimit: parseIntFlag('--rpm', flags.rpm, { min: 1, example: '60' }) ?? null,
-      allowedModels: parseListFlag('--models', flags.models) ?? null,
-      budget: budget === undefined ? null : { window, limit: moneyFromUsd(budget) },
-    }),
-  );
+  // A new key is worth a new ledger: this is how a gateway is set up before its first start.
+  const { key, secret } = await withLedger(config, (ledger) => ledger.keys.create(settings), {
+    create: true,
+  });
   if (format === 'json') {
     printJson({ ...publicKey(key), secret });
     return;

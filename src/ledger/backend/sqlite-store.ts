@@ -23,6 +23,11 @@ export interface SqliteStoreOptions {
    */
   synchronous?: 'full' | 'normal';
   busyTimeoutMs?: number;
+  /**
+   * Create the file (and its folder) when missing (default true). false: a missing file is an
+   * error, so a mistyped path never leaves a new empty ledger (or folders) behind.
+   */
+  create?: boolean;
   logger: LedgerLogger;
 }
 
@@ -63,17 +68,24 @@ class BarrierSqliteDialect extends SqliteDialect {
 /** SQLite through better-sqlite3: one connection, WAL, safe (bigint) integers. */
 export function createSqliteStore(options: SqliteStoreOptions): StoreBackend {
   const memory = options.path === ':memory:' || options.path === '';
-  if (!memory) mkdirSync(dirname(options.path), { recursive: true });
-  const database = new BetterSqlite3(memory ? ':memory:' : options.path);
+  const create = options.create !== false;
+  if (!memory && create) mkdirSync(dirname(options.path), { recursive: true });
+  const database = new BetterSqlite3(memory ? ':memory:' : options.path, { fileMustExist: !create });
   database.defaultSafeIntegers(true);
-  if (!memory) database.pragma('journal_mode = WAL');
   const synchronous = options.synchronous === 'normal' ? 'NORMAL' : 'FULL';
-  database.pragma(`synchronous = ${synchronous}`);
-  database.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
-  database.pragma('cache_size = -65536');
-  database.pragma('temp_store = MEMORY');
-  database.pragma('journal_size_limit = 67108864');
-  database.pragma('foreign_keys = ON');
+  try {
+    // The first statement is where a file that is not a database (or is locked) fails.
+    if (!memory) database.pragma('journal_mode = WAL');
+    database.pragma(`synchronous = ${synchronous}`);
+    database.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
+    database.pragma('cache_size = -65536');
+    database.pragma('temp_store = MEMORY');
+    database.pragma('journal_size_limit = 67108864');
+    database.pragma('foreign_keys = ON');
+  } catch (error) {
+    database.close();
+    throw error;
+  }
 
   const checkpointer = memory
     ? undefined
