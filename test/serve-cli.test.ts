@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -91,5 +93,53 @@ describe('tollgate serve', () => {
     expect(code).toBe(2);
     expect(stderr.trim().split('\n')).toHaveLength(1);
     expect(stderr).toMatch(/--port must be a whole number/);
+  });
+
+  /** Runs `tollgate serve` to its exit (a start-up failure must exit, not hang on what it opened). */
+  async function serveUntilExit(args: string[], env: Record<string, string>) {
+    const child = spawn(process.execPath, [BIN, 'serve', ...args], {
+      env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', TOLLGATE_LOG_LEVEL: 'info', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (data: Buffer) => {
+      stdout += data.toString();
+    });
+    child.stderr.on('data', (data: Buffer) => {
+      stderr += data.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    return { code, stdout, stderr };
+  }
+
+  it('a database it cannot use is reported like every other command, and it exits', async () => {
+    // No key: the in-process simulator starts first, and must be closed again for the process to end.
+    const result = await serveUntilExit(['--port', '0', '--db', 'mysql://x/y'], { OPENROUTER_API_KEY: '' });
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(
+      /^tollgate serve: Unsupported database URL scheme in "mysql:\/\/x\/y".*\(check --db or TOLLGATE_DB\)\n$/,
+    );
+  });
+
+  it('a port in use gets one line that says how to fix it, and no log on stdout', async () => {
+    const taken = createServer();
+    taken.listen(0, '127.0.0.1');
+    await once(taken, 'listening');
+    const address = taken.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    try {
+      const result = await serveUntilExit(['--port', String(port), '--db', join(dir, 'taken.db')], {
+        OPENROUTER_API_KEY: '',
+      });
+      expect(result.code).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toBe(
+        `tollgate serve: cannot listen on 127.0.0.1:${port}: the port is in use. Stop what listens there, or pick another --port (0 = any free port) or TOLLGATE_PORT.\n`,
+      );
+    } finally {
+      taken.close();
+    }
   });
 });

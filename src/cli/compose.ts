@@ -82,12 +82,38 @@ export async function startGateway(input: StartGatewayInput): Promise<RunningGat
   const clock = input.clock ?? systemClock;
   const logger = input.logger ?? createLogger(config.gateway.logLevel);
 
+  // What start-up has opened so far, closed in reverse if a later step fails: a simulator or a
+  // ledger left open would keep a failed `tollgate serve` from exiting.
+  const opened: Array<() => Promise<void> | void> = [];
+  try {
+    return await openAndListen(input, clock, logger, opened);
+  } catch (error) {
+    for (const close of opened.reverse()) {
+      try {
+        await close();
+      } catch {
+        // Closing what a failed start opened is best effort: the start-up error is the one to report.
+      }
+    }
+    throw error;
+  }
+}
+
+async function openAndListen(
+  input: StartGatewayInput,
+  clock: Clock,
+  logger: Logger,
+  opened: Array<() => Promise<void> | void>,
+): Promise<RunningGateway> {
+  const { config } = input;
   let simulator: RunningSimulator | undefined;
   let apiKey = config.openrouter.apiKey;
   let baseUrl = config.openrouter.baseUrl;
   if (!apiKey && input.simulatorWhenNoKey !== false) {
     const { startSimulator, createSimulatorKey } = await import('../simulator/index.ts');
-    simulator = await startSimulator(input.simulatorOptions ?? { generationLagMs: 500 });
+    const started = await startSimulator(input.simulatorOptions ?? { generationLagMs: 500 });
+    simulator = started;
+    opened.push(() => started.close());
     apiKey = createSimulatorKey();
     baseUrl = simulator.url;
   }
@@ -101,10 +127,9 @@ export async function startGateway(input: StartGatewayInput): Promise<RunningGat
     journal: true,
     ...input.ledgerOptions,
   });
+  opened.push(() => ledger.close());
   const keys = await ledger.keys.list();
   if (!isLoopback(config.gateway.host) && !config.gateway.adminKey && keys.length === 0) {
-    await ledger.close();
-    await simulator?.close();
     throw new StartupError(
       `Refusing to listen on ${config.gateway.host} without keys: anyone could spend through it. ` +
         'Set TOLLGATE_ADMIN_KEY and create gateway keys (tollgate keys create), or bind to 127.0.0.1.',
@@ -120,12 +145,14 @@ export async function startGateway(input: StartGatewayInput): Promise<RunningGat
     connections: null,
     clock,
   });
+  opened.push(() => client.close());
   const catalog = createModelCatalog({
     listModels: async (signal) => (await client.models.list(undefined, { signal })).data,
     clock,
     ttlMs: 10 * 60_000,
     retryMs: 5_000,
   });
+  opened.push(() => catalog.close());
   await syncModuleBudgets(ledger, config.modules);
   const meter = createMeter({
     ledger,
@@ -163,6 +190,7 @@ export async function startGateway(input: StartGatewayInput): Promise<RunningGat
     inFlight: { calls: 0 },
   };
   const app = buildGatewayApp(context, config.gateway);
+  opened.push(() => app.close());
   // Warm the catalogue so the first call does not wait for it (failures are retried in the background).
   void catalog
     .refresh()
@@ -178,6 +206,7 @@ export async function startGateway(input: StartGatewayInput): Promise<RunningGat
   const purgeTimer = config.storeBodies.enabled
     ? scheduleBodyPurge(ledger, config.storeBodies.retentionDays, logger)
     : undefined;
+  opened.push(() => clearInterval(purgeTimer));
   await app.listen({ host: config.gateway.host, port: config.gateway.port });
   reconciler?.start();
   const address = app.server.address();

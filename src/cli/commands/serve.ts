@@ -58,10 +58,58 @@ function settleAfterCatalogue(context: GatewayContext): void {
   });
 }
 
+/**
+ * The gateway's log destination, holding its lines until it listens: a start-up that fails then
+ * prints only its one error line, with no JSON on stdout about a gateway that never ran (nor the
+ * warnings its own clean-up causes, such as the catalogue load it aborts). Once listening, lines
+ * go straight to stdout.
+ */
+async function heldStdoutLog() {
+  const { default: pino } = await import('pino');
+  // pino's own default destination: synchronous writes to fd 1.
+  const stdout = pino.destination(1);
+  let state: 'holding' | 'live' | 'dropped' = 'holding';
+  const held: string[] = [];
+  return {
+    destination: {
+      write(line: string) {
+        if (state === 'live') stdout.write(line);
+        else if (state === 'holding') held.push(line);
+      },
+    },
+    release() {
+      for (const line of held.splice(0)) stdout.write(line);
+      state = 'live';
+    },
+    dropStartupLines() {
+      held.length = 0;
+      state = 'dropped';
+    },
+  };
+}
+
+/** A port or address the gateway could not listen on, said with the flag that fixes it. */
+function listenFailure(
+  error: unknown,
+  where: { host: string; port: number },
+): { message: string; exitCode: number } | undefined {
+  const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
+  const at = `cannot listen on ${where.host}:${where.port}`;
+  const reason =
+    code === 'EADDRINUSE'
+      ? 'the port is in use. Stop what listens there, or pick another --port (0 = any free port) or TOLLGATE_PORT.'
+      : code === 'EADDRNOTAVAIL'
+        ? `${where.host} is not an address of this machine. Pick another --host or TOLLGATE_HOST.`
+        : code === 'EACCES'
+          ? 'permission denied (ports below 1024 need privileges). Pick another --port or TOLLGATE_PORT.'
+          : undefined;
+  return reason === undefined ? undefined : { message: `${at}: ${reason}`, exitCode: 2 };
+}
+
 /** Starts the gateway, prints where it listens, and stops it on SIGTERM/SIGINT. */
 async function serve(flags: ServeFlags): Promise<void> {
   const { loadConfig, ConfigError } = await import('../../config/index.ts');
-  const { startGateway, StartupError } = await import('../compose.ts');
+  const { startGateway, StartupError, createLogger } = await import('../compose.ts');
   let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig({
@@ -86,17 +134,27 @@ async function serve(flags: ServeFlags): Promise<void> {
     process.exitCode = 2;
     return;
   }
+  const log = await heldStdoutLog();
   let gateway: Awaited<ReturnType<typeof startGateway>>;
   try {
-    gateway = await startGateway({ config });
+    gateway = await startGateway({
+      config,
+      logger: createLogger(config.gateway.logLevel, log.destination),
+    });
   } catch (error) {
-    if (error instanceof StartupError) {
-      process.stderr.write(`tollgate serve: ${error.message}\n`);
-      process.exitCode = 2;
-      return;
-    }
-    throw error;
+    log.dropStartupLines();
+    const failure =
+      error instanceof StartupError
+        ? { message: error.message, exitCode: 2 }
+        : (listenFailure(error, config.gateway) ??
+          (await import('../describe-error.ts')).describeError(error, {
+            baseUrl: config.openrouter.baseUrl,
+          }));
+    process.stderr.write(`tollgate serve: ${failure.message}\n`);
+    process.exitCode = failure.exitCode;
+    return;
   }
+  log.release();
   const lines = [`tollgate gateway listening on ${gateway.url}`];
   lines.push(`  OpenAI SDK:     baseURL ${gateway.url}/v1`);
   lines.push(`  OpenRouter SDK: serverURL ${gateway.url}/api/v1`);
