@@ -62,8 +62,8 @@ describe('loadConfig', () => {
     const problems = (error as ConfigError).problems.join('\n');
     expect(problems).toMatch(/TOLLGATE_MAX_RETRIES \(environment\): expected a whole number/);
     expect(problems).toMatch(/OPENROUTER_BASE_URL \(environment\)/);
-    expect(problems).toMatch(/gateway\.port \(config file\)/);
-    expect(problems).toMatch(/modules\.a\.temperature \(config file\)/);
+    expect(problems).toMatch(/gateway\.port \(config file \/app\/tollgate\.config\.json\)/);
+    expect(problems).toMatch(/modules\.a\.temperature \(config file \/app\/tollgate\.config\.json\)/);
   });
 
   it('refuses a config file that is not JSON, and unknown keys', () => {
@@ -73,6 +73,52 @@ describe('loadConfig', () => {
     expect(() =>
       loadConfig({ env: {}, cwd: '/a', readText: files({ '/a/tollgate.config.json': '{"gatewey": {}}' }) }),
     ).toThrow(/gatewey|Unrecognized key/);
+  });
+
+  it('names the file and the key of an unknown setting, at any depth', () => {
+    const load = () =>
+      loadConfig({
+        env: {},
+        cwd: '/a',
+        readText: files({ '/a/tollgate.config.json': '{"extra": 1, "gateway": {"prot": 1}}' }),
+      });
+    expect(load).toThrow(ConfigError);
+    const problems = (() => {
+      try {
+        load();
+        return [];
+      } catch (error) {
+        return [...(error as ConfigError).problems];
+      }
+    })();
+    expect(problems.sort()).toEqual([
+      'extra (config file /a/tollgate.config.json): unknown setting "extra": remove it or fix its spelling',
+      'gateway.prot (config file /a/tollgate.config.json): unknown setting "prot": remove it or fix its spelling',
+    ]);
+  });
+
+  it('refuses a TOLLGATE_CONFIG that names no file or a folder, naming the variable and path', () => {
+    const problemsOf = (readText: (path: string) => string | undefined) => {
+      try {
+        loadConfig({ env: { TOLLGATE_CONFIG: '/nonexistent.json' }, cwd: '/a', readText });
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+      return [];
+    };
+    expect(problemsOf(files({}))).toEqual([
+      'TOLLGATE_CONFIG=/nonexistent.json (environment): no such file (fix the path, or unset TOLLGATE_CONFIG)',
+    ]);
+    const folder = () => {
+      throw Object.assign(new Error('EISDIR: illegal operation on a directory, read'), { code: 'EISDIR' });
+    };
+    expect(problemsOf(folder)).toEqual([
+      'TOLLGATE_CONFIG=/nonexistent.json (environment): cannot read it (is a folder, not a file)',
+      // The same reader is asked for .env, which this fake also refuses.
+      '/a/.env: cannot read it (is a folder, not a file)',
+    ]);
+    // The default file stays optional.
+    expect(loadConfig({ env: {}, cwd: '/a', readText: files({}) }).defaultMaxTokens).toBeGreaterThan(0);
   });
 
   it('reads a config file named by TOLLGATE_CONFIG', () => {

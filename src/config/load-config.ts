@@ -62,9 +62,18 @@ export function loadConfig(input: LoadConfigInput = {}): Readonly<TollgateConfig
   const problems: string[] = [];
   const sources = new Map<string, Source>();
 
-  const configPath = input.env?.TOLLGATE_CONFIG ?? join(cwd, CONFIG_FILE_NAME);
-  const fileValues = parseConfigFile(configPath, readText(configPath), problems);
-  const dotenvText = readText(join(cwd, '.env'));
+  // A file named by TOLLGATE_CONFIG must be there; the default one is optional.
+  const named = input.env?.TOLLGATE_CONFIG?.trim() || undefined;
+  const configPath = named ?? join(cwd, CONFIG_FILE_NAME);
+  const configLabel = named ? `TOLLGATE_CONFIG=${configPath} (environment)` : configPath;
+  const readProblems = problems.length;
+  const configText = readConfigText(readText, configPath, configLabel, problems);
+  if (named && configText === undefined && problems.length === readProblems) {
+    problems.push(`${configLabel}: no such file (fix the path, or unset TOLLGATE_CONFIG)`);
+  }
+  const fileValues = parseConfigFile(configPath, configText, problems);
+  const dotenvPath = join(cwd, '.env');
+  const dotenvText = readConfigText(readText, dotenvPath, dotenvPath, problems);
   const env = { ...(dotenvText ? parseDotenv(dotenvText) : {}), ...stripUndefined(input.env ?? {}) };
 
   const merged: Record<string, unknown> = {};
@@ -75,15 +84,54 @@ export function loadConfig(input: LoadConfigInput = {}): Readonly<TollgateConfig
   const parsed = tollgateConfigSchema.safeParse(merged);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
-      const path = issue.path.join('.');
-      const source = sources.get(path) ?? 'default';
-      const envName = ENV_SETTINGS.find((setting) => setting.path.join('.') === path)?.name;
-      const where = source === 'environment' && envName ? `${envName} (environment)` : `${path} (${source})`;
-      problems.push(`${where}: ${issue.message}`);
+      // An unknown key is reported at its own path (zod gives the object holding it), so its
+      // source and name can be said: an empty path and "default" would point nowhere.
+      const located =
+        issue.code === 'unrecognized_keys'
+          ? issue.keys.map((key) => ({
+              path: [...issue.path, key].join('.'),
+              message: `unknown setting ${JSON.stringify(key)}: remove it or fix its spelling`,
+            }))
+          : [{ path: issue.path.join('.'), message: issue.message }];
+      for (const { path, message } of located) {
+        problems.push(`${describeSource(path, sources.get(path) ?? 'default', configPath)}: ${message}`);
+      }
     }
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   return deepFreeze(parsed.data);
+}
+
+/** Where a setting came from, as the user would look for it: the variable, the file, the flag. */
+function describeSource(path: string, source: Source, configPath: string): string {
+  const envName = ENV_SETTINGS.find((setting) => setting.path.join('.') === path)?.name;
+  if (source === 'environment' && envName) return `${envName} (environment)`;
+  if (source === 'config file') return `${path} (config file ${configPath})`;
+  return `${path} (${source})`;
+}
+
+/** A file's text, undefined when absent; a file that is there but unreadable is a problem named by `label`. */
+function readConfigText(
+  readText: (path: string) => string | undefined,
+  path: string,
+  label: string,
+  problems: string[],
+): string | undefined {
+  try {
+    return readText(path);
+  } catch (error) {
+    const code = error instanceof Error && 'code' in error ? error.code : undefined;
+    const why =
+      code === 'EISDIR'
+        ? 'is a folder, not a file'
+        : code === 'EACCES'
+          ? 'permission denied'
+          : error instanceof Error
+            ? error.message
+            : String(error);
+    problems.push(`${label}: cannot read it (${why})`);
+    return undefined;
+  }
 }
 
 function readTextIfPresent(path: string): string | undefined {
