@@ -88,17 +88,34 @@ export function describeError(error: unknown, context: { baseUrl?: string } = {}
   return { message: error instanceof Error ? error.message : String(error), exitCode: EXIT.failure };
 }
 
-function describeApiError(error: { status: number; rawMessage: string; message: string }): string {
+/**
+ * What an API error means for the user. The fix depends on the route that failed: a 404 or 403
+ * from key and credit administration is about the key (its hash, or needing a management key),
+ * while from inference it is about the model or the key being the wrong kind.
+ */
+function describeApiError(error: {
+  status: number;
+  rawMessage: string;
+  message: string;
+  path?: string | undefined;
+}): string {
   const said = error.rawMessage || error.message;
+  const route = routeOf(requestPath(error));
   switch (error.status) {
     case 401:
       return `OpenRouter rejected the API key (401: ${said}). Check OPENROUTER_API_KEY (keys: https://openrouter.ai/settings/keys).`;
     case 402:
       return `OpenRouter: not enough credits (402: ${said}). Add credits at https://openrouter.ai/settings/credits, raise the key's limit, or lower --max-tokens.`;
     case 403:
-      return `OpenRouter refused the request (403: ${said}). A management key is needed for key and credit administration.`;
+      return route === 'administration'
+        ? `OpenRouter refused the request (403: ${said}). Key and credit administration needs a management key in OPENROUTER_API_KEY (https://openrouter.ai/settings/provisioning-keys).`
+        : `OpenRouter refused the request (403: ${said}). A management key cannot make calls: put an ordinary API key in OPENROUTER_API_KEY (https://openrouter.ai/settings/keys), or check the key's limits.`;
     case 404:
-      return `OpenRouter: not found (404: ${said}). Check the id; \`tollgate models --search …\` lists model ids.`;
+      return route === 'administration'
+        ? `OpenRouter: not found (404: ${said}). Check the key hash; \`tollgate openrouter-keys list\` lists them.`
+        : route === 'generation'
+          ? `OpenRouter: not found (404: ${said}). Check the generation id; a new one can take a few seconds to be published.`
+          : `OpenRouter: not found (404: ${said}). Check the id; \`tollgate models --search …\` lists model ids.`;
     case 429:
       return `OpenRouter rate-limited the request and retries ran out (429: ${said}). Wait a moment, or lower --concurrency.`;
     default:
@@ -106,4 +123,20 @@ function describeApiError(error: { status: number; rawMessage: string; message: 
         ? `OpenRouter or the provider failed (${error.status}: ${said}). Try again shortly, or pick another model.`
         : `OpenRouter ${error.status}: ${said}`;
   }
+}
+
+/**
+ * The path the failed request went to. APIError writes it at the end of its message, as
+ * ` (DELETE /keys/abc)`, and keeps no field of its own for it.
+ */
+function requestPath(error: { message: string; path?: string | undefined }): string | undefined {
+  return error.path ?? / \((?:GET|POST|PUT|PATCH|DELETE) (\/[^\s)]*)\)$/.exec(error.message)?.[1];
+}
+
+/** Which family of OpenRouter routes a request path belongs to (relative to the API base). */
+function routeOf(path: string | undefined): 'administration' | 'generation' | 'other' {
+  const bare = (path ?? '').replace(/[?#].*$/s, '');
+  if (/^\/(keys|credits|activity)(\/|$)/.test(bare)) return 'administration';
+  if (/^\/generation$/.test(bare)) return 'generation';
+  return 'other';
 }
