@@ -111,6 +111,13 @@ describe('a --db that names no ledger', () => {
     expect(existsSync(join(world.dir, 'new', 'k.db'))).toBe(true);
   });
 
+  it('budgets set, like keys create, may start a ledger (a budget is set up before the first call)', async () => {
+    const fresh = join(world.dir, 'budgets', 'b.db');
+    const set = await world.run(['budgets', 'set', '--scope', 'global', '--limit', '5', '--db', fresh]);
+    expect(set.code, set.stderr).toBe(0);
+    expect(existsSync(fresh)).toBe(true);
+  });
+
   it('reads a relative file: URL relative to the working directory', async () => {
     const created = await world.run(['keys', 'create', '--name', 'rel', '--db', 'file:rel-ledger.db']);
     expect(created.code, created.stderr).toBe(0);

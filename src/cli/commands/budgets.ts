@@ -93,13 +93,17 @@ async function setBudget(flags: BudgetFlags): Promise<void> {
   if (limit === undefined) throw new UsageError('--limit is required: the limit in USD. Example: --limit 5');
   const { loadCliConfig, withLedger } = await import('../open-context.ts');
   const config = loadCliConfig(flags);
-  const budget = await withLedger(config, (ledger) =>
-    ledger.budgets.set({
-      scope: target.scope,
-      scopeValue: target.value,
-      window: target.window ?? 'day',
-      limit: moneyFromUsd(limit),
-    }),
+  // Like a gateway key, a budget is set up before the first call: it may start the ledger.
+  const budget = await withLedger(
+    config,
+    (ledger) =>
+      ledger.budgets.set({
+        scope: target.scope,
+        scopeValue: target.value,
+        window: target.window ?? 'day',
+        limit: moneyFromUsd(limit),
+      }),
+    { create: true },
   );
   if (format === 'json') printJson(budget);
   else
