@@ -54,8 +54,10 @@ describe('control characters in --user and --module', () => {
       expect(result.stderr).not.toMatch(TERMINAL_CONTROL);
     }
     expect(completions()).toBe(before);
+    // Refused before anything was opened: not even the ledger was created.
     const rows = await world.run(['requests', '--format', 'json']);
-    expect(JSON.parse(rows.stdout)).toEqual([]);
+    expect(rows.code).toBe(2);
+    expect(rows.stderr).toMatch(/no ledger at /);
   });
 
   it('tables show stored control characters escaped: no terminal control, one line per row', async () => {
