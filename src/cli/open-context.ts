@@ -36,7 +36,8 @@ export function requireApiKey(config: Readonly<TollgateConfig>): string {
  * A SQLite ledger file must already exist unless `create` is set: a command that reads (spend,
  * requests, drift, budgets ls, keys list…) or changes existing rows (reconcile, keys revoke, budgets
  * rm) on a mistyped --db would otherwise answer from a new, empty ledger it just created. Only a
- * command that adds something a user would want kept (keys create) passes `create: true`.
+ * command that sets up something a user would want kept before the first call (keys create,
+ * budgets set) passes `create: true`.
  */
 export async function withLedger<T>(
   config: Readonly<TollgateConfig>,
