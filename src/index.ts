@@ -31,6 +31,7 @@ export {
   FallbackOverCapError,
   isMeteringError,
   MeteringError,
+  UnpricedCapError,
 } from './metering/index.ts';
 export { type Money, moneyFromUsd, moneyToNumber, moneyToUsdString } from './shared/money.ts';
 export type * from './shared/wire/index.ts';

@@ -12,6 +12,7 @@ import {
   InternalServerError,
   moneyFromUsd,
   Tollgate,
+  UnpricedCapError,
 } from '../src/index.ts';
 import { createSimulatorKey, type RunningSimulator, startSimulator } from '../src/simulator/index.ts';
 
@@ -207,6 +208,24 @@ describe('Tollgate.chat', () => {
     const row = await tg.ledger.getRequest(result.id);
     expect(row?.cost).toBeGreaterThan(0n);
     expect(row?.estimatedCost).toBe(row?.cost);
+  });
+
+  it('refuses a capped call it cannot price, rather than dropping the cap', async () => {
+    const { tg } = await open();
+    const chatCalls = () =>
+      sim.state.requests().filter((entry) => entry.path.endsWith('/chat/completions')).length;
+    const before = chatCalls();
+    const unknown = await tg
+      .chat({ model: 'nobody/unknown-model', messages, maxCostUsd: '0.01' })
+      .catch((caught: unknown) => caught);
+    expect(unknown).toBeInstanceOf(UnpricedCapError);
+    expect((unknown as Error).message).toMatch(
+      /^Refused before sending: the price of nobody\/unknown-model is not known .*, so this call's cap of \$0\.01 cannot be kept\./,
+    );
+    const unnamed = await tg.chat({ messages, maxCostUsd: '0.01' }).catch((caught: unknown) => caught);
+    expect((unnamed as Error).message).toMatch(/no model is named \(the account default would serve it\)/);
+    expect(chatCalls()).toBe(before);
+    expect(await tg.ledger.reports.recent({ limit: 5 })).toHaveLength(0);
   });
 
   it('stops spending when a module budget is used up', async () => {

@@ -64,6 +64,30 @@ export class FallbackOverCapError extends MeteringError {
   }
 }
 
+/**
+ * A call with a cost cap whose model has no known price (not in the catalogue, the catalogue not
+ * loaded, or no model named so the account's default would serve it): the cap cannot be kept.
+ */
+export class UnpricedCapError extends MeteringError {
+  readonly cap: Money;
+  readonly model: string | undefined;
+  constructor(model: string | undefined, cap: Money) {
+    const which =
+      model === undefined
+        ? 'no model is named (the account default would serve it)'
+        : `the price of ${model} is not known (not in the model catalogue, or the catalogue could not be loaded)`;
+    super(
+      'cost_cap_exceeded',
+      `Refused before sending: ${which}, so this call's cap of $${moneyToUsdString(cap)} cannot be kept. ` +
+        'Name a model from `tollgate models`, or call without maxCostUsd.',
+      'This request would cost more than its allowed maximum.',
+    );
+    this.name = 'UnpricedCapError';
+    this.cap = cap;
+    this.model = model;
+  }
+}
+
 /** The OpenRouter key's remaining limit (or the account balance) cannot cover the call's worst case. */
 export class BalanceTooLowError extends MeteringError {
   readonly remaining: Money;

@@ -12,6 +12,7 @@ export {
   isMeteringError,
   MeteringError,
   type MeteringErrorCode,
+  UnpricedCapError,
 } from './errors.ts';
 export {
   type AdmitInput,

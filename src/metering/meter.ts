@@ -17,7 +17,12 @@ import { type Money, moneyFromUsd } from '../shared/money.ts';
 import { applyModuleProfile } from './apply-profile.ts';
 import { BudgetIndex } from './budget-index.ts';
 import { type CallEnd, outcomeOf } from './call-end.ts';
-import { BalanceTooLowError, CostCapExceededError, FallbackOverCapError } from './errors.ts';
+import {
+  BalanceTooLowError,
+  CostCapExceededError,
+  FallbackOverCapError,
+  UnpricedCapError,
+} from './errors.ts';
 
 /** Who a call is for: its pipeline module, end user, gateway key and free-form tags. */
 export interface Attribution {
@@ -212,8 +217,10 @@ export function createMeter(options: MeterOptions): Meter {
           worstCaseOf(pricing),
         ));
 
-      if (profiled.maxCostUsd !== undefined && pricing && modelRequested) {
+      if (profiled.maxCostUsd !== undefined) {
         const cap = moneyFromUsd(profiled.maxCostUsd);
+        // A cap tollgate cannot price is a cap it cannot keep: refused, never silently dropped.
+        if (!pricing || !modelRequested) throw new UnpricedCapError(modelRequested, cap);
         const cheapest = cheapestOutcomeCost(request, pricing, { at });
         if (cheapest > cap) throw new CostCapExceededError(modelRequested, cap, cheapest);
         for (const fallback of fallbacks) {
