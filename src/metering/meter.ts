@@ -112,6 +112,9 @@ interface FallbackPricing {
   pricing: Pricing | undefined;
 }
 
+/** What almost every call has: one shared empty list, not a new one per call. */
+const NO_FALLBACKS: readonly FallbackPricing[] = [];
+
 const maxMoney = (a: Money, b: Money): Money => (a > b ? a : b);
 
 /** Whether the model has a per-image price (its own or in a time or size override). */
@@ -152,8 +155,8 @@ export function createMeter(options: MeterOptions): Meter {
   function fallbackPricings(
     request: ChatRequestLike,
     primary: string | undefined,
-  ): FallbackPricing[] | Promise<FallbackPricing[]> {
-    if (!Array.isArray(request.models) || request.models.length === 0) return [];
+  ): readonly FallbackPricing[] | Promise<readonly FallbackPricing[]> {
+    if (!Array.isArray(request.models) || request.models.length === 0) return NO_FALLBACKS;
     const models = new Set(
       request.models.filter((model): model is string => typeof model === 'string' && model !== primary),
     );

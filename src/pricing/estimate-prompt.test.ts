@@ -6,6 +6,7 @@ import {
   DEFAULT_PROMPT_ALLOWANCES,
   estimatePromptTokens,
   lowPromptTokenEstimate,
+  tallyPrompt,
   textTokenEstimate,
   webSearchAllowance,
 } from './estimate-prompt.ts';
@@ -146,6 +147,22 @@ describe('estimatePromptTokens', () => {
       estimatePromptTokens(request, { imageTokens: 100, fileTokens: 0, audioTokens: 0, videoTokens: 0 }),
     ).toBe(textOnly + 200);
     expect(countInputImages(request)).toBe(2);
+  });
+
+  it('counts input images as the prompt tally does, content given as a list or as one part', () => {
+    const image = { type: 'image_url', image_url: { url: 'https://example.com/a.png' } };
+    const request: ChatRequestLike = {
+      messages: [
+        user([image, { type: 'text', text: 'and' }, image]),
+        user(image),
+        user('plain text'),
+        'not a message',
+        { role: 'assistant', content: null, tool_calls: [{ type: 'image_url' }] },
+      ],
+      tools: [{ type: 'function', function: { name: 'image_url' } }],
+    };
+    expect(countInputImages(request)).toBe(3);
+    expect(countInputImages(request)).toBe(tallyPrompt(request).images);
   });
 
   it("'strict' counts a token per UTF-8 byte of text", () => {

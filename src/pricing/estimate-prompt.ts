@@ -246,9 +246,22 @@ export function lowPromptTokenEstimate(request: ChatRequestLike | PromptTally): 
   return Math.ceil(bytes / 12);
 }
 
-/** Input images in the request (each billed at the model's per-image price, when it has one). */
+/**
+ * Input images in the request (each billed at the model's per-image price, when it has one): the
+ * image parts `tallyPrompt` counts, found without its walk over every text, tool and schema (this
+ * runs once per metered call of a model that charges per image).
+ */
 export function countInputImages(request: ChatRequestLike): number {
-  return tallyPrompt(request).images;
+  const isImage = (part: unknown) => isJsonObject(part) && part.type === 'image_url';
+  let images = 0;
+  for (const message of request.messages ?? []) {
+    if (!isJsonObject(message)) continue;
+    const content = message.content;
+    if (Array.isArray(content)) {
+      for (const part of content) if (isImage(part)) images += 1;
+    } else if (isImage(content)) images += 1;
+  }
+  return images;
 }
 
 function definedOnly(options: PromptEstimateOptions): Partial<typeof DEFAULT_PROMPT_ALLOWANCES> {
