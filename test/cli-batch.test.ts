@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { moneyFromUsd } from '../src/shared/money.ts';
 import { ledgerRows, outputIds, type Summary, writeInput } from './cli-batch-helpers.ts';
 import { type CliWorld, json, MODEL, parseJsonl, startCliWorld } from './cli-helpers.ts';
+import { chatCompletionsSeen } from './simulator-helpers.ts';
 
 let fast: CliWorld;
 
@@ -200,9 +201,7 @@ describe('tollgate batch (real binary)', () => {
     const shape = join(fast.dir, 'shape.jsonl');
     writeFileSync(shape, '[1, 2]\n');
     const good = writeInput(fast, 'good.jsonl', 2).path;
-    const before = fast.sim.state
-      .requests()
-      .filter((entry) => entry.path.endsWith('/chat/completions')).length;
+    const before = chatCompletionsSeen(fast.sim);
     const cases: [string[], RegExp][] = [
       [['batch', bad, '-o', join(fast.dir, 'x.jsonl'), '-m', MODEL], /bad\.jsonl:3: not valid JSON/],
       [
@@ -223,9 +222,7 @@ describe('tollgate batch (real binary)', () => {
       expect(lines, args.join(' ')).toHaveLength(1);
       expect(lines[0]).toMatch(pattern);
     }
-    const after = fast.sim.state
-      .requests()
-      .filter((entry) => entry.path.endsWith('/chat/completions')).length;
+    const after = chatCompletionsSeen(fast.sim);
     expect(after).toBe(before);
     expect(existsSync(join(fast.dir, 'x.jsonl'))).toBe(false);
   });

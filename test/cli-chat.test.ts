@@ -4,13 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLedger } from '../src/ledger/index.ts';
 import { moneyFromUsd } from '../src/shared/money.ts';
 import { type CliWorld, json, MODEL, startCliWorld } from './cli-helpers.ts';
+import { chatCompletionsSeen } from './simulator-helpers.ts';
 
 let world: CliWorld;
-
-/** Inference calls that reached the simulator (catalogue and key reads excluded). */
-function completions(): number {
-  return world.sim.state.requests().filter((entry) => entry.path.endsWith('/chat/completions')).length;
-}
 
 beforeAll(async () => {
   world = await startCliWorld();
@@ -179,7 +175,7 @@ describe('tollgate chat (real binary against the simulator)', () => {
       window: 'day',
       limitUsd: '0.000001',
     });
-    const before = completions();
+    const before = chatCompletionsSeen(world.sim);
     const chat = await world.run(['chat', '-m', MODEL, '--module', 'tight', '--max-tokens', '500', 'Hello']);
     expect(chat.code).toBe(1);
     const lines = chat.stderr.trim().split('\n');
@@ -188,7 +184,7 @@ describe('tollgate chat (real binary against the simulator)', () => {
       /^tollgate chat: Budget exceeded: module "tight" budget \(per day\) limit \$0\.000001/,
     );
     expect(lines[0]).toMatch(/tollgate budgets set/);
-    expect(completions()).toBe(before);
+    expect(chatCompletionsSeen(world.sim)).toBe(before);
 
     const list = await world.run(['budgets', 'list', '--format', 'json']);
     const budgets = json<{ id: string; value: string; spentUsd: string }[]>(list);
@@ -200,7 +196,7 @@ describe('tollgate chat (real binary against the simulator)', () => {
   });
 
   it('refuses bad flags and missing settings with one line and exit code 2, before any call', async () => {
-    const before = completions();
+    const before = chatCompletionsSeen(world.sim);
     const cases: [string[], RegExp, Record<string, string>?][] = [
       [['chat', '-m', MODEL, '--temperature', 'hot', 'Hi'], /--temperature/],
       [['chat', '-m', MODEL, '--reasoning', 'extreme', 'Hi'], /--reasoning must be one of low, medium, high/],
@@ -218,7 +214,7 @@ describe('tollgate chat (real binary against the simulator)', () => {
       expect(result.stderr.trim().split('\n')[0], args.join(' ')).toMatch(pattern);
       expect(result.stderr).not.toMatch(/\n\s+at /);
     }
-    expect(completions()).toBe(before);
+    expect(chatCompletionsSeen(world.sim)).toBe(before);
   });
 
   it('an upstream failure is one line and exit code 1', async () => {

@@ -3,13 +3,9 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliWorld, MODEL, startCliWorld } from './cli-helpers.ts';
+import { chatCompletionsSeen } from './simulator-helpers.ts';
 
 let world: CliWorld;
-
-/** Inference calls that reached the simulator. */
-function completions(): number {
-  return world.sim.state.requests().filter((entry) => entry.path.endsWith('/chat/completions')).length;
-}
 
 beforeAll(async () => {
   world = await startCliWorld();
@@ -26,7 +22,7 @@ const TERMINAL_CONTROL = /[\u0007\u001b\u009b]/;
 
 describe('control characters in --user and --module', () => {
   it('chat and batch refuse them (exit 2, one line naming what to fix) and send nothing', async () => {
-    const before = completions();
+    const before = chatCompletionsSeen(world.sim);
     const input = join(world.dir, 'evil.jsonl');
     writeFileSync(input, `${JSON.stringify({ prompt: 'hi', user: 'two\nlines' })}\n`);
     const [user, module, batchFlag, batchLine] = await Promise.all([
@@ -53,7 +49,7 @@ describe('control characters in --user and --module', () => {
       expect(result.stderr).toMatch(message);
       expect(result.stderr).not.toMatch(TERMINAL_CONTROL);
     }
-    expect(completions()).toBe(before);
+    expect(chatCompletionsSeen(world.sim)).toBe(before);
     // Refused before anything was opened: not even the ledger was created.
     const rows = await world.run(['requests', '--format', 'json']);
     expect(rows.code).toBe(2);

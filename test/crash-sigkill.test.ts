@@ -4,6 +4,7 @@ import { openLedger } from '../src/ledger/index.ts';
 import { createSimulatorKey, type RunningSimulator, startSimulator } from '../src/simulator/index.ts';
 import { runScript } from './helpers/child.ts';
 import { DIALECTS, useLedgerDatabases } from './helpers/ledger-dialects.ts';
+import { chatCompletionsSeen } from './simulator-helpers.ts';
 
 const LOOP = fileURLToPath(new URL('./fixtures/library-call-loop.ts', import.meta.url));
 
@@ -29,8 +30,7 @@ for (const dialect of DIALECTS) {
         STREAM: '1',
       });
       const okCount = (lines: readonly string[]) => lines.filter((line) => line.startsWith('ok ')).length;
-      const upstreamCalls = () =>
-        sim.state.requests().filter((entry) => entry.path.endsWith('/chat/completions')).length;
+      const upstreamCalls = () => chatCompletionsSeen(sim);
       await loop.waitFor((lines) => okCount(lines) >= 24);
       // Kill while some calls are upstream: their rows are pending, their callers not yet answered.
       while (upstreamCalls() <= okCount(loop.lines)) await new Promise((resolve) => setTimeout(resolve, 2));

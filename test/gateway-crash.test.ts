@@ -9,6 +9,7 @@ import { createSimulatorKey, type RunningSimulator, startSimulator } from '../sr
 import { type ChatCallResult, chatCall, runLoad } from './helpers/gateway-calls.ts';
 import { killGatewayProcesses, spawnGateway } from './helpers/gateway-process.ts';
 import { DIALECTS, useLedgerDatabases } from './helpers/ledger-dialects.ts';
+import { chatCompletionsSeen } from './simulator-helpers.ts';
 
 /**
  * SIGKILL of the real gateway process (`tollgate serve`) while plain and streamed calls are in
@@ -50,8 +51,7 @@ for (const dialect of DIALECTS) {
           if (result.answered) answered.push(result);
         },
       });
-      const upstreamCalls = () =>
-        sim.state.requests().filter((entry) => entry.path.endsWith('/chat/completions')).length;
+      const upstreamCalls = () => chatCompletionsSeen(sim);
       await vi.waitFor(() => expect(answered.length).toBeGreaterThanOrEqual(24), {
         timeout: 20_000,
         interval: 10,

@@ -15,6 +15,7 @@ import {
   UnpricedCapError,
 } from '../src/index.ts';
 import { createSimulatorKey, type RunningSimulator, startSimulator } from '../src/simulator/index.ts';
+import { chatCompletionsSeen } from './simulator-helpers.ts';
 
 const MODEL = 'openai/gpt-4o-mini';
 const messages = [{ role: 'user' as const, content: 'Summarise the water cycle in two sentences.' }];
@@ -138,14 +139,12 @@ describe('Tollgate.chat', () => {
 
   it('refuses a call whose prompt alone exceeds its cost cap, before sending it', async () => {
     const { tg } = await open();
-    const chatCalls = () =>
-      sim.state.requests().filter((entry) => entry.path.endsWith('/chat/completions')).length;
-    const before = chatCalls();
+    const before = chatCompletionsSeen(sim);
     const error = await tg
       .chat({ model: 'anthropic/claude-sonnet-4.5', messages, maxCostUsd: '0.000000001' })
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(CostCapExceededError);
-    expect(chatCalls()).toBe(before);
+    expect(chatCompletionsSeen(sim)).toBe(before);
     expect(await tg.ledger.reports.recent({ limit: 5 })).toHaveLength(0);
   });
 
@@ -163,14 +162,12 @@ describe('Tollgate.chat', () => {
 
   it('makes no call, and writes no row, for a caller who gave up before it was sent', async () => {
     const { tg } = await open();
-    const chatCalls = () =>
-      sim.state.requests().filter((entry) => entry.path.endsWith('/chat/completions')).length;
-    const before = chatCalls();
+    const before = chatCompletionsSeen(sim);
     const signal = AbortSignal.abort();
     await expect(tg.chat({ model: MODEL, messages, signal })).rejects.toMatchObject({ name: 'AbortError' });
     const stream = tg.stream({ model: MODEL, messages, signal });
     await expect(stream.result).rejects.toMatchObject({ name: 'AbortError' });
-    expect(chatCalls()).toBe(before);
+    expect(chatCompletionsSeen(sim)).toBe(before);
     expect(await tg.ledger.reports.recent({ limit: 5 })).toHaveLength(0);
   });
 
@@ -212,9 +209,7 @@ describe('Tollgate.chat', () => {
 
   it('refuses a capped call it cannot price, rather than dropping the cap', async () => {
     const { tg } = await open();
-    const chatCalls = () =>
-      sim.state.requests().filter((entry) => entry.path.endsWith('/chat/completions')).length;
-    const before = chatCalls();
+    const before = chatCompletionsSeen(sim);
     const unknown = await tg
       .chat({ model: 'nobody/unknown-model', messages, maxCostUsd: '0.01' })
       .catch((caught: unknown) => caught);
@@ -224,7 +219,7 @@ describe('Tollgate.chat', () => {
     );
     const unnamed = await tg.chat({ messages, maxCostUsd: '0.01' }).catch((caught: unknown) => caught);
     expect((unnamed as Error).message).toMatch(/no model is named \(the account default would serve it\)/);
-    expect(chatCalls()).toBe(before);
+    expect(chatCompletionsSeen(sim)).toBe(before);
     expect(await tg.ledger.reports.recent({ limit: 5 })).toHaveLength(0);
   });
 

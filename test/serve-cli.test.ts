@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLedger } from '../src/ledger/index.ts';
+import { runCli } from './cli-helpers.ts';
 
 const BIN = fileURLToPath(new URL('../bin/tollgate.js', import.meta.url));
 let dir: string;
@@ -96,22 +97,8 @@ describe('tollgate serve', () => {
   });
 
   /** Runs `tollgate serve` to its exit (a start-up failure must exit, not hang on what it opened). */
-  async function serveUntilExit(args: string[], env: Record<string, string>) {
-    const child = spawn(process.execPath, [BIN, 'serve', ...args], {
-      env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', TOLLGATE_LOG_LEVEL: 'info', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (data: Buffer) => {
-      stdout += data.toString();
-    });
-    child.stderr.on('data', (data: Buffer) => {
-      stderr += data.toString();
-    });
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-    return { code, stdout, stderr };
-  }
+  const serveUntilExit = (args: string[], env: Record<string, string>) =>
+    runCli(['serve', ...args], { env: { TOLLGATE_LOG_LEVEL: 'info', ...env }, cwd: dir });
 
   it('a database it cannot use is reported like every other command, and it exits', async () => {
     // No key: the in-process simulator starts first, and must be closed again for the process to end.

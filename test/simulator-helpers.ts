@@ -5,6 +5,11 @@ import type { RunningSimulator } from '../src/simulator/index.ts';
 
 export const JSON_HEADERS = { 'content-type': 'application/json' };
 
+/** Chat completions the simulator has received (catalogue, key and generation reads left out). */
+export function chatCompletionsSeen(sim: RunningSimulator): number {
+  return sim.state.requests().filter((entry) => entry.path.endsWith('/chat/completions')).length;
+}
+
 export function call(
   sim: RunningSimulator,
   path: string,
