@@ -10,6 +10,7 @@ import {
   maxPriceForProvider,
   NOT_LOADED,
   type Pricing,
+  type WorstCaseOptions,
   worstCaseCost,
 } from '../pricing/index.ts';
 import type { Clock } from '../shared/clock.ts';
@@ -115,7 +116,23 @@ interface FallbackPricing {
 /** What almost every call has: one shared empty list, not a new one per call. */
 const NO_FALLBACKS: readonly FallbackPricing[] = [];
 
-const maxMoney = (a: Money, b: Money): Money => (a > b ? a : b);
+/**
+ * The worst case of the dearest model that may serve the call (its model, then its fallbacks);
+ * a model without a known price counts as `unpriced`.
+ */
+function dearestWorstCase(
+  request: ChatRequestLike,
+  pricings: ReadonlyArray<Pricing | undefined>,
+  options: WorstCaseOptions,
+  unpriced: Money,
+): Money {
+  let most: Money = 0n;
+  for (const pricing of pricings) {
+    const worst = pricing ? worstCaseCost(request, pricing, options) : unpriced;
+    if (worst > most) most = worst;
+  }
+  return most;
+}
 
 /** Whether the model has a per-image price (its own or in a time or size override). */
 function chargesPerImage(pricing: Pricing | undefined): boolean {
@@ -173,17 +190,14 @@ export function createMeter(options: MeterOptions): Meter {
         await pricingOf(model),
         ...(await fallbackPricings(profiled.request, model)).map((f) => f.pricing),
       ];
+      if (pricings.some((pricing) => pricing === undefined)) return undefined;
       const at = new Date(clock.now());
-      let most: Money | undefined;
-      for (const pricing of pricings) {
-        if (!pricing) return undefined;
-        const worst = worstCaseCost(profiled.request, pricing, {
-          at,
-          defaultMaxTokens: options.defaultMaxTokens,
-        });
-        most = most === undefined ? worst : maxMoney(most, worst);
-      }
-      return most;
+      return dearestWorstCase(
+        profiled.request,
+        pricings,
+        { at, defaultMaxTokens: options.defaultMaxTokens },
+        0n,
+      );
     },
 
     async admit<TRequest extends ChatRequestLike>(
@@ -208,16 +222,14 @@ export function createMeter(options: MeterOptions): Meter {
       // Estimating the prompt walks every message: done only when a budget, a balance or the
       // caller asks, never for a call nothing limits (the gateway's usual case).
       const profiledRequest = request;
-      const worstCaseOf = (modelPricing: Pricing | undefined): Money =>
-        modelPricing
-          ? worstCaseCost(profiledRequest, modelPricing, { at, defaultMaxTokens: options.defaultMaxTokens })
-          : unknownModelWorstCase;
+      const worstCaseOptions = { at, defaultMaxTokens: options.defaultMaxTokens };
       let worstCaseMemo: Money | undefined;
-      // The dearest model that may serve the call sets it.
       const worstCase = (): Money =>
-        (worstCaseMemo ??= fallbacks.reduce(
-          (most, fallback) => maxMoney(most, worstCaseOf(fallback.pricing)),
-          worstCaseOf(pricing),
+        (worstCaseMemo ??= dearestWorstCase(
+          profiledRequest,
+          [pricing, ...fallbacks.map((fallback) => fallback.pricing)],
+          worstCaseOptions,
+          unknownModelWorstCase,
         ));
 
       if (profiled.maxCostUsd !== undefined) {
@@ -227,7 +239,9 @@ export function createMeter(options: MeterOptions): Meter {
         const cheapest = cheapestOutcomeCost(request, pricing, { at });
         if (cheapest > cap) throw new CostCapExceededError(modelRequested, cap, cheapest);
         for (const fallback of fallbacks) {
-          const most = fallback.pricing ? worstCaseOf(fallback.pricing) : undefined;
+          const most = fallback.pricing
+            ? worstCaseCost(profiledRequest, fallback.pricing, worstCaseOptions)
+            : undefined;
           if (most === undefined || most > cap) throw new FallbackOverCapError(fallback.model, cap, most);
         }
         const capped = withMaxPrice(request, cap, pricing, at, options.defaultMaxTokens);
