@@ -100,7 +100,7 @@ function describeApiError(error: {
   path?: string | undefined;
 }): string {
   const said = error.rawMessage || error.message;
-  const route = routeOf(requestPath(error));
+  const route = routeOf(error.path);
   switch (error.status) {
     case 401:
       return `OpenRouter rejected the API key (401: ${said}). Check OPENROUTER_API_KEY (keys: https://openrouter.ai/settings/keys).`;
@@ -123,14 +123,6 @@ function describeApiError(error: {
         ? `OpenRouter or the provider failed (${error.status}: ${said}). Try again shortly, or pick another model.`
         : `OpenRouter ${error.status}: ${said}`;
   }
-}
-
-/**
- * The path the failed request went to. APIError writes it at the end of its message, as
- * ` (DELETE /keys/abc)`, and keeps no field of its own for it.
- */
-function requestPath(error: { message: string; path?: string | undefined }): string | undefined {
-  return error.path ?? / \((?:GET|POST|PUT|PATCH|DELETE) (\/[^\s)]*)\)$/.exec(error.message)?.[1];
 }
 
 /** Which family of OpenRouter routes a request path belongs to (relative to the API base). */

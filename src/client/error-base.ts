@@ -118,6 +118,9 @@ export class APIError extends OpenRouterError {
   readonly headers: ResponseHeaders;
   readonly generationId: string | undefined;
   readonly requestId: string | undefined;
+  /** The request that failed (`POST`, `/chat/completions`), when known: what a hint depends on. */
+  readonly method: string | undefined;
+  readonly path: string | undefined;
   readonly userId: string | undefined;
   /** Safe to show an end user: never the provider's raw payload. */
   readonly userMessage: string;
@@ -139,6 +142,8 @@ export class APIError extends OpenRouterError {
     this.headers = fields.headers;
     this.generationId = fields.generationId;
     this.requestId = fields.requestId;
+    this.method = fields.method;
+    this.path = fields.path;
     this.userId = fields.userId;
     this.rawMessage = fields.message;
     // OpenRouter refuses before doing any work; only an error inside a 200 (§6.5) can follow it.
