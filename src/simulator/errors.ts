@@ -144,3 +144,61 @@ export function fallsBack(status: number): boolean {
     status === 400 || status === 403 || status === 404 || status === 408 || status === 413 || status >= 429
   );
 }
+
+/** Anthropic's `error.type` for an HTTP status (the /messages skin, §11.4). */
+export function anthropicErrorType(status: number): string {
+  switch (status) {
+    case 400:
+      return 'invalid_request_error';
+    case 401:
+      return 'authentication_error';
+    case 402:
+      return 'billing_error';
+    case 403:
+      return 'permission_error';
+    case 404:
+      return 'not_found_error';
+    case 408:
+      return 'timeout_error';
+    case 413:
+      return 'request_too_large';
+    case 429:
+      return 'rate_limit_error';
+    case 503:
+    case 529:
+      return 'overloaded_error';
+    default:
+      return status >= 500 ? 'api_error' : 'invalid_request_error';
+  }
+}
+
+/** `{type: "error", error: {type, message, error_type}, request_id}`, Anthropic's envelope with §6.3's error_type. */
+export function anthropicErrorBody(
+  status: number,
+  message: string,
+  errorType: string,
+  requestId: string,
+): Record<string, unknown> {
+  return {
+    type: 'error',
+    error: { type: anthropicErrorType(status), message, error_type: errorType },
+    request_id: requestId,
+  };
+}
+
+/** An OpenRouter error reply re-enveloped for /messages: same status and headers. */
+export function anthropicReply(
+  reply: ErrorReply,
+  requestId: string,
+): { status: number; body: Record<string, unknown>; headers?: Record<string, string> } {
+  const errorType = reply.body.error.metadata.error_type;
+  const body = anthropicErrorBody(
+    reply.status,
+    reply.body.error.message,
+    typeof errorType === 'string' ? errorType : 'unmapped',
+    requestId,
+  );
+  return reply.headers === undefined
+    ? { status: reply.status, body }
+    : { status: reply.status, body, headers: reply.headers };
+}

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestLogEntry, SimulatorCore } from './core.ts';
-import type { ErrorReply } from './errors.ts';
+import { anthropicReply, type ErrorReply } from './errors.ts';
 
 /** One request as handlers see it. */
 export interface RequestContext {
@@ -73,8 +73,21 @@ export function sendText(
   res.end(text);
 }
 
+/** Routes whose errors use Anthropic's envelope (same status and headers as OpenRouter's). */
+const ANTHROPIC_ERROR_PATHS = new Set(['/messages']);
+
 export function sendError(ctx: RequestContext, reply: ErrorReply): void {
-  sendJson(ctx, reply.status, reply.body, reply.headers);
+  if (ANTHROPIC_ERROR_PATHS.has(ctx.path)) {
+    const shaped = anthropicReply(reply, anthropicRequestId(ctx));
+    sendJson(ctx, shaped.status, shaped.body, shaped.headers);
+  } else {
+    sendJson(ctx, reply.status, reply.body, reply.headers);
+  }
+}
+
+/** `req_…`, the request id Anthropic-style error bodies carry. */
+export function anthropicRequestId(ctx: RequestContext): string {
+  return `req_${ctx.core.ids.alnum(24)}`;
 }
 
 /** Resolves after `ms` on the simulator's clock; false if the request or simulator ended first. */

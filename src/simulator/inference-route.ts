@@ -4,6 +4,7 @@ import { authenticate, isErrorReply } from './auth.ts';
 import type { TokenUsage } from './billing.ts';
 import type { CatalogueEndpoint, CatalogueModel } from './catalogue.ts';
 import { parseUsd } from './decimal.ts';
+import { type CallResult, DIALECTS } from './dialect.ts';
 import {
   creditsExhausted,
   type ErrorReply,
@@ -16,10 +17,10 @@ import {
   withUser,
 } from './errors.ts';
 import { FAULT_INFO, type Fault } from './faults.ts';
-import { type RequestContext, sendError, sendJson } from './http.ts';
-import { type InferenceRequest, parseInferenceRequest } from './inference-request.ts';
+import { anthropicRequestId, type RequestContext, sendError, sendJson } from './http.ts';
+import type { InferenceRequest } from './inference-request.ts';
 import { startOfUtcDay } from './periods.ts';
-import { nativeFinishReason, planFrames, renderBody, type ServedCall } from './render.ts';
+import { type InferenceKind, nativeFinishReason, type ServedCall } from './render.ts';
 import { routeEndpoints } from './routing.ts';
 import { type ProviderAttempt, settle } from './settle.ts';
 import { isUnpaced, type Pacing, writeStream } from './stream-writer.ts';
@@ -27,15 +28,19 @@ import { analyzeMessages, type PromptStats } from './tokenizer.ts';
 import { sendInvalidJson, sendTruncatedJson, stallConnection } from './transport-faults.ts';
 import { generationId } from './unique-ids.ts';
 
-/** POST /chat/completions and POST /completions: auth, checks, faults, routing, answer, billing. */
-export async function handleInference(ctx: RequestContext, kind: 'chat' | 'completion'): Promise<void> {
+/**
+ * POST /chat/completions, /completions, /responses and /messages: auth, checks, faults, routing,
+ * answer, billing. The kind's dialect reads the request and writes the reply (dialect.ts).
+ */
+export async function handleInference(ctx: RequestContext, kind: InferenceKind): Promise<void> {
   const core = ctx.core;
+  const dialect = DIALECTS[kind];
   const key = authenticate(ctx, 'inference');
   if (isErrorReply(key)) return sendError(ctx, key);
   const userId = key.account.userId;
   const fail = (reply: ErrorReply) => sendError(ctx, withUser(reply, userId));
 
-  const request = parseInferenceRequest(ctx.body, kind, core.options.defaultModel);
+  const request = dialect.parse(ctx.body, core.options.defaultModel);
   if (typeof request === 'string') return fail(invalidRequest(request));
   const chain: CatalogueModel[] = [];
   for (const id of request.modelIds) {
@@ -93,15 +98,16 @@ export async function handleInference(ctx: RequestContext, kind: 'chat' | 'compl
   const settleWith = (
     completionTokens: number,
     extra: { finish: string | null; cancelled: boolean; billable: boolean; firstTokenAtMs: number | null },
-  ) =>
-    settle({
+  ): CallResult => {
+    const usage = usageOf(completionTokens);
+    const settlement = settle({
       ctx,
       key,
       model,
       endpoint,
       generationId: call.id,
       apiType: 'completions',
-      usage: usageOf(completionTokens),
+      usage,
       finishReason: extra.finish,
       nativeFinishReason: extra.finish === null ? null : nativeFinishReason(call),
       streamed: request.stream,
@@ -112,19 +118,22 @@ export async function handleInference(ctx: RequestContext, kind: 'chat' | 'compl
       externalUser: request.user,
       sessionId: request.sessionId,
     });
+    return { usage, settlement, completedAt: Math.floor(core.clock.now() / 1000) };
+  };
   const pacing = pacingFor(ctx, fault);
   const truncated = fault?.name === 'truncated-stream';
 
   if (request.stream) {
     const ending = truncated ? 'truncated' : answer.error !== null ? 'error' : 'normal';
-    return writeStream(ctx, call, planFrames(call), ending, pacing, (outcome) => {
+    const plan = dialect.stream(call, ending, usageOf(0));
+    return writeStream(ctx, call.id, plan, ending, pacing, (outcome) => {
       const finish = outcome.cancelled || ending === 'truncated' ? null : answer.finishReason;
       return settleWith(outcome.producedTokens, {
         finish,
         cancelled: outcome.cancelled,
         billable: ending !== 'truncated',
         firstTokenAtMs: outcome.firstTokenAtMs,
-      }).usage;
+      });
     });
   }
 
@@ -140,16 +149,16 @@ export async function handleInference(ctx: RequestContext, kind: 'chat' | 'compl
     }
   }
   const firstTokenAtMs = core.clock.now();
-  const settlement = settleWith(answer.completionTokens, {
+  const result = settleWith(answer.completionTokens, {
     finish: truncated ? null : answer.finishReason,
     cancelled: false,
     billable: !truncated,
     firstTokenAtMs,
   });
-  const body = renderBody(call, settlement.usage);
+  const reply = dialect.reply(call, result, () => anthropicRequestId(ctx));
   ctx.res.setHeader('X-Generation-Id', call.id);
-  if (truncated) return sendTruncatedJson(ctx, JSON.stringify(body));
-  sendJson(ctx, 200, body);
+  if (truncated) return sendTruncatedJson(ctx, JSON.stringify(reply.body));
+  sendJson(ctx, reply.status, reply.body, reply.headers);
 }
 
 type Route = { model: CatalogueModel; endpoint: CatalogueEndpoint } | ErrorReply;

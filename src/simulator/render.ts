@@ -1,28 +1,26 @@
-import { encodeSseData } from '../shared/sse/encoder.ts';
+import { encodeSseData, SSE_DONE_FRAME } from '../shared/sse/encoder.ts';
 import type { Answer } from './answer.ts';
 import type { FinishStyle, ProviderSpec } from './catalogue-types.ts';
+import { PROCESSING_COMMENT, type StreamEnding, type StreamFrame, type StreamPlan } from './stream-writer.ts';
 import { CHARS_PER_TOKEN, countTextTokens } from './tokenizer.ts';
 
 /**
  * Response bodies and stream chunks in OpenRouter's shapes (§4, §5; fixtures). Chat and legacy
- * completions share the plan; only the choice shape differs.
+ * completions share the plan; only the choice shape differs. The Responses and Messages skins
+ * render in responses-dialect.ts and messages-dialect.ts.
  */
 
+/** The inference routes: chat, legacy completions, and the OpenAI Responses / Anthropic Messages skins. */
+export type InferenceKind = 'chat' | 'completion' | 'responses' | 'messages';
+
 export interface ServedCall {
-  kind: 'chat' | 'completion';
+  kind: InferenceKind;
   id: string;
   created: number;
   model: string;
   provider: ProviderSpec;
   fingerprint: string | null;
   answer: Answer;
-}
-
-/** One SSE frame of output and how many completion tokens exist once it is sent. */
-export interface StreamFrame {
-  text: string;
-  tokens: number;
-  tokensAfter: number;
 }
 
 const NATIVE: Record<FinishStyle, Record<Answer['finishReason'], string>> = {
@@ -116,7 +114,7 @@ function chatMessage(call: ServedCall): Record<string, unknown> {
 }
 
 /** Splits text into pieces of a few tokens, the way providers stream. */
-function pieces(text: string, tokensPerPiece = 4): string[] {
+export function pieces(text: string, tokensPerPiece = 4): string[] {
   const size = tokensPerPiece * CHARS_PER_TOKEN;
   const out: string[] = [];
   for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size));
@@ -144,7 +142,7 @@ function chunkWriter(call: ServedCall) {
 }
 
 /** The output frames, in order; the last one carries finish_reason. Excludes the usage frame. */
-export function planFrames(call: ServedCall): StreamFrame[] {
+function planFrames(call: ServedCall): StreamFrame[] {
   const a = call.answer;
   const w = chunkWriter(call);
   const frames: StreamFrame[] = [];
@@ -204,8 +202,21 @@ export function planFrames(call: ServedCall): StreamFrame[] {
   return frames;
 }
 
+/**
+ * A chat/completion stream: the processing comment, the output frames (the last one carrying
+ * finish_reason), then the usage frame and [DONE]; an error ending closes with the error chunk.
+ */
+export function chatStreamPlan(call: ServedCall, ending: StreamEnding): StreamPlan<Record<string, unknown>> {
+  const frames = planFrames(call);
+  return {
+    head: PROCESSING_COMMENT,
+    frames: ending === 'normal' ? withFinish(call, frames) : frames,
+    tail: (usage) => (ending === 'error' ? errorFrame(call) : usageFrame(call, usage) + SSE_DONE_FRAME),
+  };
+}
+
 /** Rewrites the last output frame so it carries finish_reason (not done for error endings). */
-export function withFinish(call: ServedCall, frames: StreamFrame[]): StreamFrame[] {
+function withFinish(call: ServedCall, frames: StreamFrame[]): StreamFrame[] {
   const last = frames.at(-1);
   if (last === undefined) return frames;
   const marker = '"finish_reason":null,"native_finish_reason":null';
@@ -216,13 +227,13 @@ export function withFinish(call: ServedCall, frames: StreamFrame[]): StreamFrame
 }
 
 /** The accounting frame: one choice with an empty delta repeating finish_reason, plus usage (§5.4). */
-export function usageFrame(call: ServedCall, usage: Record<string, unknown>): string {
+function usageFrame(call: ServedCall, usage: Record<string, unknown>): string {
   const payload = call.kind === 'chat' ? '{"role":"assistant","content":""}' : '""';
   return chunkWriter(call).frame(payload, true, `,"usage":${JSON.stringify(usage)}`);
 }
 
 /** The in-band error chunk of a failed stream (§5.5). */
-export function errorFrame(call: ServedCall): string {
+function errorFrame(call: ServedCall): string {
   return encodeSseData({
     id: call.id,
     object: call.kind === 'chat' ? 'chat.completion.chunk' : 'text_completion',

@@ -22,6 +22,8 @@ type Handler = (ctx: RequestContext) => void | Promise<void>;
 const ROUTES: Record<string, Record<string, Handler>> = {
   '/chat/completions': { POST: (ctx) => handleInference(ctx, 'chat') },
   '/completions': { POST: (ctx) => handleInference(ctx, 'completion') },
+  '/responses': { POST: (ctx) => handleInference(ctx, 'responses') },
+  '/messages': { POST: (ctx) => handleInference(ctx, 'messages') },
   '/embeddings': { POST: handleEmbeddings },
   '/embeddings/models': { GET: (ctx) => handleModelList(ctx, 'embeddings', false) },
   '/models': { GET: (ctx) => handleModelList(ctx, 'text', false) },

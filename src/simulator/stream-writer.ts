@@ -1,14 +1,31 @@
 import type { ServerResponse } from 'node:http';
-import { encodeSseComment, SSE_DONE_FRAME } from '../shared/sse/encoder.ts';
+import { encodeSseComment } from '../shared/sse/encoder.ts';
 import { pause, type RequestContext, requestSignal } from './http.ts';
-import { errorFrame, type ServedCall, type StreamFrame, usageFrame, withFinish } from './render.ts';
 
 /**
- * Writes a chat/completion stream (§5): a processing comment, the output frames (the last one
- * carrying finish_reason), the usage frame and [DONE]. Error endings replace the tail with an
- * error chunk; truncation stops half-way. With zero latency everything goes out in one write and
- * no timer is created; otherwise frames are paced and a client disconnect cancels the generation.
+ * Writes an inference stream of any dialect (§5): the plan's head (the processing comment and
+ * opening events), its paced output frames, then its tail (usage, terminal or error events) once
+ * the call is settled. Truncation stops half-way through the frames and writes no tail. With zero
+ * latency everything goes out in one write and no timer is created; otherwise frames are paced
+ * and a client disconnect cancels the generation, billed for the tokens already sent.
  */
+
+/** One SSE frame of output and how many completion tokens exist once it is sent. */
+export interface StreamFrame {
+  text: string;
+  tokens: number;
+  tokensAfter: number;
+}
+
+/** What a dialect streams: `R` is what settling the call yields (the tail renders it). */
+export interface StreamPlan<R> {
+  /** Written at once after the headers (no tokens, no pacing). */
+  head: string;
+  /** Output frames, paced by the tokens they carry. */
+  frames: StreamFrame[];
+  /** The closing text after settlement; not written for truncated or cancelled streams. */
+  tail(result: R): string;
+}
 
 export interface Pacing {
   firstMs: number;
@@ -25,8 +42,8 @@ export interface StreamOutcome {
   firstTokenAtMs: number | null;
 }
 
-/** Called once the outcome is known, before the final frames are written; returns the usage. */
-export type SettleStream = (outcome: StreamOutcome) => Record<string, unknown>;
+/** Called once the outcome is known, before the final frames are written. */
+export type SettleStream<R> = (outcome: StreamOutcome) => R;
 
 export const PROCESSING_COMMENT = encodeSseComment('OPENROUTER PROCESSING');
 
@@ -34,49 +51,40 @@ export function isUnpaced(p: Pacing): boolean {
   return p.firstMs === 0 && p.perTokenMs === 0 && p.perFrameMs === 0;
 }
 
-export async function writeStream(
+export async function writeStream<R>(
   ctx: RequestContext,
-  call: ServedCall,
-  allFrames: StreamFrame[],
+  generationId: string,
+  plan: StreamPlan<R>,
   ending: StreamEnding,
   pacing: Pacing,
-  settle: SettleStream,
+  settle: SettleStream<R>,
 ): Promise<void> {
   const res = ctx.res;
   const frames =
-    ending === 'truncated'
-      ? allFrames.slice(0, Math.ceil(allFrames.length / 2))
-      : ending === 'normal'
-        ? withFinish(call, allFrames)
-        : allFrames;
+    ending === 'truncated' ? plan.frames.slice(0, Math.ceil(plan.frames.length / 2)) : plan.frames;
   ctx.log.status = 200;
   res.writeHead(200, {
     'Content-Type': 'text/event-stream',
     'Cache-Control': 'no-cache',
-    'X-Generation-Id': call.id,
+    'X-Generation-Id': generationId,
   });
-  const tail = (usage: Record<string, unknown>): string =>
-    ending === 'normal'
-      ? usageFrame(call, usage) + SSE_DONE_FRAME
-      : ending === 'error'
-        ? errorFrame(call)
-        : '';
+  const tail = (result: R): string => (ending === 'truncated' ? '' : plan.tail(result));
 
   if (isUnpaced(pacing)) {
-    let text = PROCESSING_COMMENT;
+    let text = plan.head;
     for (const frame of frames) text += frame.text;
     const produced = frames.at(-1)?.tokensAfter ?? 0;
-    const usage = settle({
+    const result = settle({
       producedTokens: produced,
       cancelled: false,
       firstTokenAtMs: ctx.core.clock.now(),
     });
-    res.end(text + tail(usage));
+    res.end(text + tail(result));
     return;
   }
 
   const signal = requestSignal(ctx);
-  res.write(PROCESSING_COMMENT);
+  res.write(plan.head);
   let produced = 0;
   let firstTokenAtMs: number | null = null;
   for (const [i, frame] of frames.entries()) {
@@ -93,8 +101,8 @@ export async function writeStream(
     produced = frame.tokensAfter;
     firstTokenAtMs ??= ctx.core.clock.now();
   }
-  const usage = settle({ producedTokens: produced, cancelled: false, firstTokenAtMs });
-  res.end(tail(usage));
+  const result = settle({ producedTokens: produced, cancelled: false, firstTokenAtMs });
+  res.end(tail(result));
 }
 
 /** Writes with backpressure; false if the client went away first. */
