@@ -10,24 +10,13 @@ import {
   SIMULATOR_FAULTS,
   startSimulator,
 } from '../src/simulator/index.ts';
+import { costOf, faultHeader, faultStep, HTTP_ERROR_FAULTS } from './helpers/fault-matrix.ts';
 import { eventually, startTestGateway, type TestGateway } from './helpers/gateway.ts';
 
 /** Every simulator fault, taken from the simulator itself so a new one cannot be left out of the matrix. */
 const FAULTS = SIMULATOR_FAULTS;
 type Fault = FaultName;
-const HTTP_ERRORS = new Set<string>([
-  '400',
-  '401',
-  '402',
-  '403',
-  '404',
-  '408',
-  '413',
-  '429',
-  '500',
-  '502',
-  '503',
-]);
+const HTTP_ERRORS = HTTP_ERROR_FAULTS;
 
 /** What the ledger must say for each fault: the row's status, and whether its cost is known. */
 function expectedRow(
@@ -55,17 +44,6 @@ function expectedRow(
   }
 }
 
-/** The stall outlasts the 400 ms attempt timeout; the slow faults stay well inside it. */
-const FAULT_MS: Partial<Record<Fault, number>> = { stall: 3_000, 'slow-first-token': 150, 'slow-stream': 5 };
-function faultStep(fault: Fault): string | { name: string; ms: number } {
-  const ms = FAULT_MS[fault];
-  return ms === undefined ? fault : { name: fault, ms };
-}
-function faultHeader(fault: Fault): string {
-  const ms = FAULT_MS[fault];
-  return ms === undefined ? fault : `${fault};ms=${ms}`;
-}
-
 interface Cell {
   fault: Fault;
   streamed: boolean;
@@ -78,11 +56,6 @@ const cells: Cell[] = [];
 const unhandled: unknown[] = [];
 const onUnhandled = (reason: unknown) => unhandled.push(reason);
 const messages = [{ role: 'user' as const, content: 'Explain the fault matrix.' }];
-
-function costOf(row: LedgerRow | undefined): string {
-  if (!row) return 'no row';
-  return row.cost === null ? 'unknown' : row.cost === 0n ? 'zero' : 'known';
-}
 
 function tcpHandles(): number {
   return process

@@ -71,18 +71,38 @@ describe('the pass-through never carries a metered route unmetered', () => {
   });
 
   it('keeps a gateway key off spending routes tollgate does not meter; the admin key passes', async () => {
-    for (const path of ['/api/v1/responses', '/api/v1/messages', '/api/v1/rerank', '/api/v1/Responses']) {
+    for (const path of ['/api/v1/rerank', '/api/v1/messages/batches', '/api/v1/responses/resp_1/cancel']) {
       const upstreamBefore = upstreamCalls();
       const refused = await send('POST', path, keySecret, CHAT);
       expect(refused.status).toBe(403);
       expect(refused.json.error?.message).toMatch(/does not meter .* so a gateway key may not call it/);
       expect(upstreamCalls()).toBe(upstreamBefore);
     }
-    // The simulator does not serve /responses: what matters is that the call went through to it.
+    // The simulator does not serve /rerank: what matters is that the call went through to it.
     const upstreamBefore = upstreamCalls();
-    const asAdmin = await send('POST', '/api/v1/responses', ADMIN_KEY, CHAT);
+    const asAdmin = await send('POST', '/api/v1/rerank', ADMIN_KEY, CHAT);
     expect(asAdmin.status).toBe(404);
     expect(upstreamCalls()).toBe(upstreamBefore + 1);
+  });
+
+  it("passes Anthropic's token counter through for a gateway key: it spends nothing", async () => {
+    const upstreamBefore = upstreamCalls();
+    const answer = await send('POST', '/api/v1/messages/count_tokens', keySecret, CHAT);
+    expect(answer.status).toBe(404);
+    expect(upstreamCalls()).toBe(upstreamBefore + 1);
+  });
+
+  it('meters /responses and /messages, so another spelling of them is refused like any metered route', async () => {
+    for (const [path, route] of [
+      ['/api/v1/Responses', '/api/v1/responses'],
+      ['/api/v1/messages/', null],
+    ] as const) {
+      const upstreamBefore = upstreamCalls();
+      const refused = await send('POST', path, keySecret, CHAT);
+      expect(refused.status).toBe(404);
+      if (route) expect(refused.json.error?.message).toContain(`Call it as ${route}`);
+      expect(upstreamCalls()).toBe(upstreamBefore);
+    }
   });
 
   it('still passes catalogue routes through for a gateway key, with their query', async () => {

@@ -4,6 +4,8 @@ import type { IncomingHttpHeaders } from 'node:http';
 const NOT_FORWARDED = new Set([
   'host',
   'authorization',
+  // Anthropic's SDK sends its key here: on the Messages route that is the caller's tollgate key.
+  'x-api-key',
   'content-length',
   'connection',
   'keep-alive',

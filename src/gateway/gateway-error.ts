@@ -87,13 +87,53 @@ export interface OpenRouterErrorBody {
   };
 }
 
-export type GatewayErrorBody = OpenAiErrorBody | OpenRouterErrorBody;
+/**
+ * Anthropic's envelope, for the Messages route (whose callers are Anthropic's SDK and tools such
+ * as Claude Code): `error.type` by status as Anthropic names it, tollgate's code beside it.
+ */
+export interface AnthropicErrorBody {
+  type: 'error';
+  error: { type: string; message: string; tollgate_code: GatewayErrorCode };
+  request_id: string;
+}
 
-/** Which SDK a route speaks to: OpenRouter's under /api/v1, OpenAI's under /v1 (and elsewhere). */
-export type ErrorDialect = 'openai' | 'openrouter';
+export type GatewayErrorBody = OpenAiErrorBody | OpenRouterErrorBody | AnthropicErrorBody;
+
+/**
+ * Which SDK a route speaks to: Anthropic's on the Messages route, OpenRouter's under /api/v1,
+ * OpenAI's under /v1 (and elsewhere).
+ */
+export type ErrorDialect = 'openai' | 'openrouter' | 'anthropic';
+
+const MESSAGES_ROUTE = /^(?:\/api)?\/v1\/messages(?:\?|$)/;
 
 export function errorDialectOf(url: string | undefined): ErrorDialect {
-  return url?.startsWith('/api/') ? 'openrouter' : 'openai';
+  if (url === undefined) return 'openai';
+  if (MESSAGES_ROUTE.test(url)) return 'anthropic';
+  return url.startsWith('/api/') ? 'openrouter' : 'openai';
+}
+
+/** Anthropic's error type for an HTTP status (its API's own list). */
+export function anthropicErrorType(status: number): string {
+  switch (status) {
+    case 401:
+      return 'authentication_error';
+    case 402:
+      return 'billing_error';
+    case 403:
+      return 'permission_error';
+    case 404:
+      return 'not_found_error';
+    case 413:
+      return 'request_too_large';
+    case 429:
+      return 'rate_limit_error';
+    case 503:
+    case 529:
+      return 'overloaded_error';
+    default:
+      return status >= 500 ? 'api_error' : 'invalid_request_error';
+  }
 }
 
 export function errorBody(
@@ -102,6 +142,13 @@ export function errorBody(
   dialect: ErrorDialect = 'openai',
 ): GatewayErrorBody {
   const type = GATEWAY_ERRORS[error.code].type;
+  if (dialect === 'anthropic') {
+    return {
+      type: 'error',
+      error: { type: anthropicErrorType(error.status), message: error.message, tollgate_code: error.code },
+      request_id: requestId,
+    };
+  }
   if (dialect === 'openrouter') {
     return {
       error: {

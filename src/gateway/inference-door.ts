@@ -1,8 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { uuidv7 } from '../shared/ids.ts';
+import { messagesDialect } from './dialects/messages-dialect.ts';
+import { responsesDialect } from './dialects/responses-dialect.ts';
 import type { GatewayContext } from './gateway-context.ts';
 import { GatewayError, toGatewayError } from './gateway-error.ts';
-import { validateChatBody, validateCompletionBody, validateEmbeddingsBody } from './request-body.ts';
+import {
+  validateChatBody,
+  validateCompletionBody,
+  validateEmbeddingsBody,
+  validateMessagesBody,
+  validateResponsesBody,
+} from './request-body.ts';
 import { sendGatewayError } from './respond.ts';
 import { type IncomingCall, type InferenceRoute, proxyInference } from './routes/inference.ts';
 
@@ -25,6 +33,20 @@ export const INFERENCE_ROUTES: Readonly<Record<string, InferenceRoute>> = {
     upstreamPath: '/embeddings',
     streamable: false,
     validate: validateEmbeddingsBody,
+  },
+  '/responses': {
+    name: 'responses',
+    upstreamPath: '/responses',
+    streamable: true,
+    validate: validateResponsesBody,
+    dialect: responsesDialect,
+  },
+  '/messages': {
+    name: 'messages',
+    upstreamPath: '/messages',
+    streamable: true,
+    validate: validateMessagesBody,
+    dialect: messagesDialect,
   },
 };
 

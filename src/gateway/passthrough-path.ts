@@ -6,7 +6,7 @@ import { GatewayError } from './gateway-error.ts';
 export const PASSTHROUGH_PREFIX = '/api/v1';
 
 /** Paths below the prefix that tollgate meters itself (inference-door.ts): never passed through. */
-const METERED = new Set(['/chat/completions', '/completions', '/embeddings']);
+const METERED = new Set(['/chat/completions', '/completions', '/embeddings', '/responses', '/messages']);
 
 /** Account management: the admin key only, never a gateway key (they spend the operator's money). */
 const ADMIN_ONLY = [/^\/keys(\/|$)/, /^\/credits(\/|$)/, /^\/activity(\/|$)/, /^\/auth\/keys(\/|$)/];
@@ -16,7 +16,13 @@ const ADMIN_ONLY = [/^\/keys(\/|$)/, /^\/credits(\/|$)/, /^\/activity(\/|$)/, /^
  * patterns): a gateway key calling them would spend outside every limit set on it, so only the
  * admin key may (or anyone while the gateway runs open on loopback).
  */
-const UNMETERED_SPENDING = [/^\/responses(\/|$)/, /^\/messages(\/|$)/, /^\/rerank(\/|$)/, /^\/alpha\//];
+const UNMETERED_SPENDING = [
+  /^\/responses\//,
+  // Anthropic's token counter spends nothing; anything else below /messages (batches) does.
+  /^\/messages\/(?!count_tokens$)/,
+  /^\/rerank(\/|$)/,
+  /^\/alpha\//,
+];
 
 export interface PassthroughPath {
   /** The path below the prefix, exactly as the caller sent it: what is forwarded. */

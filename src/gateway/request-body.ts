@@ -65,8 +65,8 @@ function expectModel(body: JsonObject, required = false): void {
     );
 }
 
-/** The few checks tollgate makes itself (everything else is OpenRouter's to judge). */
-export function validateChatBody(body: JsonObject): void {
+/** `messages`: a non-empty array of objects with a role (chat's, and Anthropic's). */
+function expectMessages(body: JsonObject): void {
   const messages = body.messages;
   if (!Array.isArray(messages) || messages.length === 0) {
     throw new GatewayError(
@@ -79,6 +79,11 @@ export function validateChatBody(body: JsonObject): void {
       throw new GatewayError('invalid_request', `messages[${index}] must be an object with a "role" string.`);
     }
   });
+}
+
+/** The few checks tollgate makes itself (everything else is OpenRouter's to judge). */
+export function validateChatBody(body: JsonObject): void {
+  expectMessages(body);
   validateCommon(body);
 }
 
@@ -88,21 +93,50 @@ export function validateCompletionBody(body: JsonObject): void {
   validateCommon(body);
 }
 
+/** The Responses API (§11.3): `input` is the conversation; `max_output_tokens` its output cap. */
+export function validateResponsesBody(body: JsonObject): void {
+  const input = body.input;
+  if (typeof input !== 'string' && !(Array.isArray(input) && input.length > 0)) {
+    throw new GatewayError(
+      'invalid_request',
+      '"input" is required: a string, or a non-empty array of input items such as {"role": "user", "content": "..."}.',
+    );
+  }
+  expectWholeNumber(body, 'max_output_tokens');
+  validateCommon(body);
+}
+
+/** The Messages API (§11.4): Anthropic's shape, where `max_tokens` is required. */
+export function validateMessagesBody(body: JsonObject): void {
+  expectMessages(body);
+  if (body.max_tokens === undefined || body.max_tokens === null) {
+    throw new GatewayError(
+      'invalid_request',
+      '"max_tokens" is required by the Messages API: the most tokens the answer may have, e.g. 1024.',
+    );
+  }
+  validateCommon(body);
+}
+
 export function validateEmbeddingsBody(body: JsonObject): void {
   if (body.input === undefined)
     throw new GatewayError('invalid_request', '"input" is required (a string or an array of strings).');
   expectModel(body, true);
 }
 
+/** An output cap, when given: a whole number of tokens, at least one. */
+function expectWholeNumber(body: JsonObject, field: string): void {
+  const value = body[field];
+  if (value !== undefined && value !== null && (!Number.isInteger(value) || (value as number) < 1)) {
+    throw new GatewayError('invalid_request', `"${field}" must be a whole number ≥ 1.`);
+  }
+}
+
 function validateCommon(body: JsonObject): void {
   expectModel(body);
   expectType(body, 'stream', 'boolean');
-  for (const field of ['max_tokens', 'max_completion_tokens'] as const) {
-    const value = body[field];
-    if (value !== undefined && value !== null && (!Number.isInteger(value) || (value as number) < 1)) {
-      throw new GatewayError('invalid_request', `"${field}" must be a whole number ≥ 1.`);
-    }
-  }
+  expectWholeNumber(body, 'max_tokens');
+  expectWholeNumber(body, 'max_completion_tokens');
   if (
     body.models !== undefined &&
     (!Array.isArray(body.models) || body.models.some((m) => typeof m !== 'string'))

@@ -16,6 +16,8 @@ import type { UsageLike } from '../../pricing/index.ts';
 import { moneyToNumber } from '../../shared/money.ts';
 import { attributionOf } from '../attribution.ts';
 import type { Principal } from '../auth.ts';
+import { type AnswerFacts, type InferenceDialect, statusOfError } from '../dialects/dialect.ts';
+import { NamedEventRelay } from '../dialects/named-event-relay.ts';
 import { forwardedRequestHeaders, returnedResponseHeaders } from '../forward-headers.ts';
 import type { GatewayContext } from '../gateway-context.ts';
 import { GatewayError, toGatewayError } from '../gateway-error.ts';
@@ -28,11 +30,16 @@ import { type StreamFacts, StreamRelay, type UpstreamStreamError } from '../stre
 /** One metered inference route: where it goes upstream and what it checks itself. */
 export interface InferenceRoute {
   /** Label for metrics and logs. */
-  name: 'chat' | 'completions' | 'embeddings';
+  name: 'chat' | 'completions' | 'embeddings' | 'responses' | 'messages';
   upstreamPath: string;
   streamable: boolean;
   validate(body: JsonObject): void;
+  /** The request and answer shapes, when not chat's (the Responses and Messages APIs). */
+  dialect?: InferenceDialect;
 }
+
+/** What both stream relays offer the hot path. */
+type Relay = Pick<StreamRelay, 'push' | 'drain' | 'releaseBeforeDone' | 'facts' | 'complete'>;
 
 export interface IncomingCall {
   headers: IncomingHttpHeaders;
@@ -83,13 +90,17 @@ async function proxyCall(
   // Refused before anything is written: a call tollgate does not send leaves no ledger row.
   let releaseStream: () => void = () => {};
   try {
-    principal = await ctx.auth.authenticate(incoming.headers.authorization);
+    principal = await ctx.auth.authenticate(credentialsOf(incoming.headers));
     checkContentEncoding(incoming.headers['content-encoding']);
     const body = parseJsonObject(incoming.body);
     route.validate(body);
-    checkModelsAllowed(principal, body);
+    const dialect = route.dialect;
+    // The meter reads a dialect's request through a chat-shaped view of it.
+    const view = dialect ? dialect.meteringView(body) : body;
+    checkModelsAllowed(principal, view);
     ctx.rateLimiter.take(principal);
-    const attribution = attributionOf(incoming.headers, body.user, principal, requestId, incoming.rawHeaders);
+    const user = dialect ? dialect.userOf(body) : body.user;
+    const attribution = attributionOf(incoming.headers, user, principal, requestId, incoming.rawHeaders);
     streamed = route.streamable && body.stream === true;
     if (streamed) releaseStream = ctx.rateLimiter.openStream(principal, ctx.maxStreamsPerKey);
     // `user` reaches OpenRouter even when it came from a header or the key's default.
@@ -98,12 +109,13 @@ async function proxyCall(
     call = await ctx.meter.admit({
       id: requestId,
       startedAt,
-      request: withUser,
+      request: dialect ? view : withUser,
       attribution,
       streamed,
       generatesOutput: route.name !== 'embeddings',
     });
-    upstreamBytes = upstreamBody(incoming.body as Buffer, body, call.request);
+    const final = dialect ? dialect.upstreamRequest(withUser, view, call.request) : call.request;
+    upstreamBytes = upstreamBody(incoming.body as Buffer, body, final);
   } catch (error) {
     releaseStream();
     answerError(ctx, res, route, requestId, error);
@@ -164,6 +176,16 @@ async function proxyCall(
   if (ctx.storeBodies) keepBodies(ctx, call.id, upstreamBytes, answer);
 }
 
+/**
+ * The caller's key: its Authorization header, else `x-api-key`, where Anthropic's SDK (and tools
+ * built on it) send theirs.
+ */
+function credentialsOf(headers: IncomingHttpHeaders): string | undefined {
+  if (headers.authorization !== undefined) return headers.authorization;
+  const apiKey = headers['x-api-key'];
+  return typeof apiKey === 'string' && apiKey !== '' ? `Bearer ${apiKey}` : undefined;
+}
+
 /** Not awaited: the stream must not wait for it, and a failure only costs crash recovery its id. */
 function attachGenerationId(ctx: GatewayContext, id: string, generationId: string): void {
   ctx.ledger
@@ -218,7 +240,12 @@ async function relayStream(
     if (!bodyStarted && !relay.facts.sawDone && !res.destroyed) res.flushHeaders();
     if (announcedId && !relay.facts.sawDone) attachGenerationId(ctx, call.id, announcedId);
   });
-  const relay = new StreamRelay((chunk, error) => cleanErrorEvent(ctx, call.id, chunk, error));
+  const dialect = route.dialect;
+  const relay: Relay = dialect
+    ? new NamedEventRelay(dialect.createEventReader(), (name, data, error) =>
+        dialect.cleanErrorEvent(name, data, safeStreamErrorMessage(ctx, error)),
+      )
+    : new StreamRelay((chunk, error) => cleanErrorEvent(ctx, call.id, chunk, error));
   const kept: Buffer[] | undefined = ctx.storeBodies ? [] : undefined;
   // The relay holds the read carrying [DONE] whole. At low load what came before [DONE] in it
   // leaves at once, for the lowest latency. A busy gateway keeps it until the end of the turn:
@@ -299,7 +326,10 @@ async function relayStream(
   // report itself becomes a final SSE error event, as OpenRouter does.
   const closing =
     failure && !facts.error
-      ? Buffer.concat([held, Buffer.from(finalErrorEvent(ctx, call, facts, upstreamBodyError(broken)))])
+      ? Buffer.concat([
+          held,
+          Buffer.from(finalErrorEvent(ctx, route, call, facts, upstreamBodyError(broken))),
+        ])
       : held;
   res.end(closing);
   report();
@@ -318,7 +348,6 @@ async function relayJson(
   const { bytes, error: broken } = await collectBody(opened.body);
   const parsed = broken === undefined ? parseAnswer(bytes) : undefined;
   const answer = parsed?.ok ? parsed.value : undefined;
-  const choice = Array.isArray(answer?.choices) ? (answer.choices[0] as JsonObject | undefined) : undefined;
   let failure: CallFailure | undefined;
   let inBandError: GatewayError | undefined;
   if (broken !== undefined) failure = brokenBodyFailure(broken, 'invalid_response');
@@ -328,13 +357,23 @@ async function relayJson(
       message: `upstream sent invalid JSON: ${parsed?.ok === false ? parsed.reason : ''}`,
       billed: 'unknown',
     };
-  else if (answer.error && !answer.choices && !answer.data) {
-    // §6.5: a 200 whose body holds only an error: the provider failed after OpenRouter committed.
-    const apiError = errorFromResponse(200, answer, opened.headers, { secrets: ctx.secrets });
+  const facts = answer
+    ? route.dialect
+      ? route.dialect.answerFacts(answer)
+      : chatAnswerFacts(answer)
+    : undefined;
+  if (!failure && facts?.failure) {
+    // §6.5: a 200 that says the call failed: the provider failed after OpenRouter committed.
+    const apiError = errorFromResponse(
+      200,
+      route.dialect ? { error: { code: facts.failure.status, message: facts.failure.message } } : answer,
+      opened.headers,
+      { secrets: ctx.secrets },
+    );
     failure = failureOf(apiError);
     inBandError = toGatewayError(apiError);
   }
-  const generationId = stringField(answer?.id) ?? opened.headers['x-generation-id'] ?? null;
+  const generationId = facts?.generationId ?? opened.headers['x-generation-id'] ?? null;
   const report = await finishCall(
     ctx,
     route,
@@ -343,11 +382,11 @@ async function relayJson(
       generationId: generationId?.startsWith('gen-')
         ? generationId
         : (opened.headers['x-generation-id'] ?? null),
-      model: stringField(answer?.model) ?? null,
-      provider: stringField(answer?.provider) ?? null,
-      usage: (answer?.usage as UsageLike | undefined) ?? null,
-      finishReason: stringField(choice?.finish_reason) ?? null,
-      nativeFinishReason: stringField(choice?.native_finish_reason) ?? null,
+      model: facts?.model ?? null,
+      provider: facts?.provider ?? null,
+      usage: facts?.usage ?? null,
+      finishReason: facts?.finishReason ?? null,
+      nativeFinishReason: facts?.nativeFinishReason ?? null,
       httpStatus: opened.status,
       failure,
       cancelled: callerGone.aborted,
@@ -467,12 +506,6 @@ function cleanErrorEvent(
   error: UpstreamStreamError,
 ): string {
   const status = typeof error.code === 'number' ? error.code : 502;
-  const apiError = errorFromResponse(
-    status,
-    { error: { code: status, message: error.message } },
-    {},
-    { secrets: ctx.secrets },
-  );
   return `data: ${JSON.stringify({
     id: chunk.id,
     object: 'chat.completion.chunk',
@@ -481,11 +514,40 @@ function cleanErrorEvent(
     provider: chunk.provider,
     error: {
       code: status,
-      message: apiError.userMessage,
+      message: safeStreamErrorMessage(ctx, error, status),
       metadata: { error_type: error.errorType ?? null, request_id: requestId },
     },
     choices: [{ index: 0, delta: { content: '' }, finish_reason: 'error', native_finish_reason: 'error' }],
   })}\n\n`;
+}
+
+/** What a caller may read of an upstream error event: OpenRouter's message where it can act on it. */
+function safeStreamErrorMessage(
+  ctx: GatewayContext,
+  error: UpstreamStreamError,
+  status = statusOfError(error.code),
+): string {
+  return errorFromResponse(
+    status,
+    { error: { code: status, message: error.message } },
+    {},
+    { secrets: ctx.secrets },
+  ).userMessage;
+}
+
+/** A chat (or completions, embeddings) answer's facts; a body holding only an error failed (§6.5). */
+function chatAnswerFacts(answer: JsonObject): AnswerFacts {
+  const choice = Array.isArray(answer.choices) ? (answer.choices[0] as JsonObject | undefined) : undefined;
+  return {
+    generationId: stringField(answer.id),
+    model: stringField(answer.model),
+    provider: stringField(answer.provider),
+    usage: (answer.usage as UsageLike | undefined) ?? undefined,
+    finishReason: stringField(choice?.finish_reason) ?? null,
+    nativeFinishReason: stringField(choice?.native_finish_reason) ?? null,
+    failure:
+      answer.error && !answer.choices && !answer.data ? { message: 'in-band error', status: 200 } : undefined,
+  };
 }
 
 /**
@@ -495,11 +557,23 @@ function cleanErrorEvent(
  */
 function finalErrorEvent(
   ctx: GatewayContext,
+  route: InferenceRoute,
   call: MeteredCall<JsonObject>,
   facts: StreamFacts,
   error: GatewayError,
 ): string {
   const requested = typeof call.request.model === 'string' ? call.request.model : undefined;
+  if (route.dialect) {
+    return route.dialect.finalErrorEvent({
+      id: facts.id ?? call.id,
+      model: facts.model ?? requested ?? 'unknown',
+      status: error.status,
+      code: error.code,
+      message: error.message,
+      requestId: call.id,
+      createdAt: Math.floor(ctx.clock.now() / 1000),
+    });
+  }
   return `data: ${JSON.stringify({
     id: facts.id ?? call.id,
     object: 'chat.completion.chunk',
