@@ -90,7 +90,8 @@ export function countOf(value: unknown): number | undefined {
 
 /**
  * `body` with the fields the meter changed in `admitted` (against `view`), renamed by `rename`;
- * fields only the view has (`viewOnly`) never reach upstream.
+ * fields only the view has (`viewOnly`) never reach upstream. A renamed field never replaces one
+ * the caller sent under that name (a profile's cap must not override the call's own).
  */
 export function withMeterChanges(
   body: JsonObject,
@@ -105,7 +106,7 @@ export function withMeterChanges(
     const value = admitted[key];
     if (value === view[key]) continue;
     const target = rename(key);
-    if (body[target] === value) continue;
+    if (body[target] === value || (target !== key && body[target] !== undefined)) continue;
     if (out === body) out = { ...body };
     out[target] = value;
   }

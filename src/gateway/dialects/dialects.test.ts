@@ -249,6 +249,20 @@ describe('the Responses dialect at the meter', () => {
     expect(sent).toEqual({ ...body, max_output_tokens: 4096, temperature: 0.2 });
   });
 
+  it("sends a profile's cap as max_output_tokens, but never over the call's own", () => {
+    const view = responsesDialect.meteringView(body);
+    const admitted = applyModuleProfile(view, { max_completion_tokens: 50 }, 4096).request;
+    expect(responsesDialect.upstreamRequest(body, view, admitted)).toEqual({
+      ...body,
+      max_output_tokens: 50,
+    });
+
+    const own = { ...body, max_output_tokens: 900 };
+    const ownView = responsesDialect.meteringView(own);
+    const profiled = applyModuleProfile(ownView, { max_completion_tokens: 50 }, 4096).request;
+    expect(responsesDialect.upstreamRequest(own, ownView, profiled)).toBe(own);
+  });
+
   it("leaves the caller's body alone when the meter changed nothing", () => {
     const capped = { ...body, max_output_tokens: 100 };
     const view = responsesDialect.meteringView(capped);

@@ -15,7 +15,10 @@ import {
 } from './dialect.ts';
 
 /** Fields of the metering view that the Responses API does not have: never sent upstream. */
-const VIEW_ONLY = new Set(['messages', 'response_format', 'max_completion_tokens']);
+const VIEW_ONLY = new Set(['messages', 'response_format']);
+
+/** Chat's output caps (the meter's default, a profile's) are the Responses API's max_output_tokens. */
+const OUTPUT_CAPS = new Set(['max_tokens', 'max_completion_tokens']);
 
 /** The events a Responses stream's facts come from (api reference §11.3). */
 const WANTED = new Set([
@@ -45,7 +48,7 @@ export const responsesDialect: InferenceDialect = {
 
   upstreamRequest(body, view, admitted) {
     return withMeterChanges(body, view, admitted, VIEW_ONLY, (field) =>
-      field === 'max_tokens' ? 'max_output_tokens' : field,
+      OUTPUT_CAPS.has(field) ? 'max_output_tokens' : field,
     );
   },
 
