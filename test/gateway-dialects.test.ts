@@ -167,6 +167,27 @@ describe("OpenAI's Responses API through the gateway (openai SDK)", () => {
     expect(t.sim.state.requests().length).toBe(before);
   });
 
+  it("reserves for the default output cap when the body's only cap is chat's (which OpenRouter ignores here)", async () => {
+    // gpt-4o's worst case at the default cap is far above this budget; at 1 token it is not.
+    await t.gateway.ledger.budgets.set({
+      scope: 'module',
+      scopeValue: 'resp-chat-cap',
+      window: 'day',
+      limit: moneyFromUsd('0.002'),
+    });
+    const error = await openai.responses
+      .create(
+        {
+          model: 'openai/gpt-4o',
+          input: 'hi',
+          max_completion_tokens: 1,
+        } as OpenAI.Responses.ResponseCreateParamsNonStreaming,
+        { headers: { 'x-tollgate-module': 'resp-chat-cap' } },
+      )
+      .catch((caught: unknown) => caught);
+    expect((error as InstanceType<typeof OpenAI.APIError>).status).toBe(402);
+  });
+
   it('ends a stream the upstream cut off with a failed-response event, blaming the upstream', async () => {
     const stream = await openai.responses.create(
       { model: GPT, input: 'hi', stream: true },
@@ -280,6 +301,30 @@ describe("Anthropic's Messages API through the gateway (Anthropic's SDK)", () =>
         (started?.usage.input_tokens ?? 0) + cacheRead + (started?.usage.cache_creation_input_tokens ?? 0),
       completionTokens: usage?.output_tokens,
     });
+  });
+
+  it("holds a key's model patterns over `models` and `fallbacks` together", async () => {
+    const restricted = await t.gateway.ledger.keys.create({
+      name: 'openai-only',
+      allowedModels: ['openai/*'],
+    });
+    const before = t.sim.state.requests().length;
+    for (const extra of [{}, { models: ['openai/gpt-4o-mini'] }, { models: [] }]) {
+      const answer = await fetch(`${t.gateway.url}/api/v1/messages`, {
+        method: 'POST',
+        headers: { 'x-api-key': restricted.secret, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          model: 'openai/gpt-4o-mini',
+          max_tokens: 20,
+          messages: [{ role: 'user', content: 'hi' }],
+          fallbacks: [{ model: CLAUDE }],
+          ...extra,
+        }),
+      });
+      expect(answer.status).toBe(403);
+      expect(await answer.json()).toMatchObject({ error: { type: 'permission_error' } });
+    }
+    expect(t.sim.state.requests().length).toBe(before);
   });
 
   it("hands the SDK tollgate's own refusals in Anthropic's envelope: 400, 401, 402", async () => {

@@ -222,5 +222,10 @@ describe('gateway limits', () => {
     });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-origin')).toBe('https://app.example');
+    // What Anthropic's SDK sends from a browser, on the Messages route.
+    const allowed = (preflight.headers.get('access-control-allow-headers') ?? '').split(/,\s*/);
+    for (const header of ['x-api-key', 'anthropic-version', 'anthropic-dangerous-direct-browser-access']) {
+      expect(allowed).toContain(header);
+    }
   });
 });

@@ -122,7 +122,9 @@ export function buildGatewayApp(ctx: GatewayContext, options: GatewayAppOptions)
         reply.header('vary', 'origin');
         reply.header(
           'access-control-allow-headers',
-          'authorization, content-type, x-tollgate-module, x-tollgate-user, x-tollgate-tags',
+          // Anthropic's SDK sends its key and version in headers of its own.
+          'authorization, content-type, x-tollgate-module, x-tollgate-user, x-tollgate-tags, x-api-key, ' +
+            'anthropic-version, anthropic-beta, anthropic-dangerous-direct-browser-access',
         );
         reply.header('access-control-allow-methods', 'GET, POST, PUT, DELETE, OPTIONS');
       }

@@ -2,6 +2,7 @@ import type { TagValue } from '../ledger/index.ts';
 import type { Attribution } from '../metering/index.ts';
 import { hasControlCharacters } from '../shared/control-characters.ts';
 import type { Principal } from './auth.ts';
+import type { BodyUser } from './dialects/dialect.ts';
 import { GatewayError } from './gateway-error.ts';
 
 /** Module and tag names: tollgate's own vocabulary, so kept to what reads well in a report. */
@@ -77,7 +78,7 @@ function checkedUserId(value: string, where: string): string {
  */
 export function attributionOf(
   headers: Record<string, HeaderValue>,
-  bodyUser: unknown,
+  bodyUser: BodyUser,
   principal: Principal,
   requestId: string,
   rawHeaders?: readonly string[],
@@ -86,11 +87,12 @@ export function attributionOf(
   const moduleHeader = headerText(headers['x-tollgate-module'], 'X-Tollgate-Module', rawHeaders);
   const userHeader = headerText(headers['x-tollgate-user'], 'X-Tollgate-User', rawHeaders);
   const tagsHeader = headerText(headers['x-tollgate-tags'], 'X-Tollgate-Tags', rawHeaders);
-  if (bodyUser !== undefined && bodyUser !== null && typeof bodyUser !== 'string') {
-    throw new GatewayError('invalid_request', '"user" must be a string (a stable id of your end user).');
+  const { value, field } = bodyUser;
+  if (value !== undefined && value !== null && typeof value !== 'string') {
+    throw new GatewayError('invalid_request', `"${field}" must be a string (a stable id of your end user).`);
   }
   let userId: string | null = null;
-  if (typeof bodyUser === 'string') userId = checkedUserId(bodyUser, 'The body\'s "user"');
+  if (typeof value === 'string') userId = checkedUserId(value, `The body's "${field}"`);
   else if (userHeader !== undefined) userId = checkedUserId(userHeader, 'X-Tollgate-User');
   else userId = key?.defaultUser ?? null;
   return {

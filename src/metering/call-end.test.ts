@@ -28,6 +28,12 @@ describe('outcomeOf', () => {
     expect(outcome).toMatchObject({ cost: moneyFromUsd('0.0009056'), costSource: 'estimate' });
   });
 
+  it("leaves BYOK unknown when the usage does not say (Anthropic's Messages usage)", () => {
+    expect(outcomeOf({ usage, finishReason: 'stop' }, { pricing, at }).isByok).toBeNull();
+    expect(outcomeOf({ usage: { ...usage, is_byok: false } }, { pricing, at }).isByok).toBe(false);
+    expect(outcomeOf({ usage: { ...usage, is_byok: true, cost: 0 } }, { pricing, at }).isByok).toBe(true);
+  });
+
   it('never stores an unknown cost as zero', () => {
     const broken = outcomeOf({ failure: failureOf(new ConnectionError('reset', {})) }, { pricing, at });
     expect(broken).toMatchObject({

@@ -126,7 +126,8 @@ export function outcomeOf(end: CallEnd, context: OutcomeContext): RequestOutcome
     costSource,
     estimatedCost: estimate,
     upstreamInferenceCost: billed?.upstreamInferenceCost ?? null,
-    isByok: billed ? billed.isByok : null,
+    // A usage that does not say (Anthropic's Messages usage) leaves it unknown until reconciled.
+    isByok: billed && typeof usage?.is_byok === 'boolean' ? billed.isByok : null,
     latencyMs: end.latencyMs ?? null,
     ttftMs: end.ttftMs ?? null,
     attempts: end.attempts ?? null,

@@ -12,8 +12,8 @@ import type { StreamFacts, UpstreamStreamError } from '../stream-relay.ts';
  * errors) are read in the dialect and handed to the ledger in chat's terms.
  */
 export interface InferenceDialect {
-  /** The end user the body names (attribution), before any header or key default. */
-  userOf(body: JsonObject): unknown;
+  /** The end user the body names (attribution), and the field that names it, for error messages. */
+  userOf(body: JsonObject): BodyUser;
   /** The request as the meter reads it: the body's fields plus chat-shaped `messages`, `max_tokens`, `models`. */
   meteringView(body: JsonObject): JsonObject;
   /**
@@ -32,6 +32,11 @@ export interface InferenceDialect {
   finalErrorEvent(error: GatewayStreamError): string;
   /** The event an upstream error event becomes: the same shape, a message safe to show. */
   cleanErrorEvent(name: string, data: JsonObject, safeMessage: string): string;
+}
+
+export interface BodyUser {
+  value: unknown;
+  field: string;
 }
 
 /** What the gateway says when it has to end a stream itself. */

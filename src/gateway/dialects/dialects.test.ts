@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { applyModuleProfile } from '../../metering/apply-profile.ts';
-import { countInputImages, estimatePromptTokens } from '../../pricing/index.ts';
+import { countInputImages, estimatePromptTokens, maxOutputTokens } from '../../pricing/index.ts';
 import { messagesDialect } from './messages-dialect.ts';
 import { NamedEventRelay } from './named-event-relay.ts';
 import { responsesDialect } from './responses-dialect.ts';
@@ -263,6 +263,17 @@ describe('the Responses dialect at the meter', () => {
     expect(responsesDialect.upstreamRequest(own, ownView, profiled)).toBe(own);
   });
 
+  it('does not take a chat cap in the body (which OpenRouter ignores here) for the output cap', () => {
+    const chatCapped = { ...body, max_completion_tokens: 1, max_tokens: 2 };
+    const view = responsesDialect.meteringView(chatCapped);
+    const admitted = applyModuleProfile(view, undefined, 4096).request;
+    expect(maxOutputTokens(admitted, 4096)).toBe(4096);
+    expect(responsesDialect.upstreamRequest(chatCapped, view, admitted)).toEqual({
+      ...chatCapped,
+      max_output_tokens: 4096,
+    });
+  });
+
   it("leaves the caller's body alone when the meter changed nothing", () => {
     const capped = { ...body, max_output_tokens: 100 };
     const view = responsesDialect.meteringView(capped);
@@ -332,6 +343,23 @@ describe('the Messages dialect at the meter', () => {
     expect(view.max_tokens).toBe(300);
   });
 
+  it('counts `models` and `fallbacks` together: OpenRouter may try every one', () => {
+    const view = messagesDialect.meteringView({ ...body, models: ['openai/gpt-4o-mini'] });
+    expect(view.models).toEqual(['openai/gpt-4o-mini', 'openai/gpt-4o']);
+    const capped = messagesDialect.meteringView({ ...body, max_completion_tokens: 1 });
+    expect(maxOutputTokens(applyModuleProfile(capped, undefined, 4096).request, 4096)).toBe(300);
+  });
+
+  it("sends a profile's fallbacks as models", () => {
+    const { fallbacks: _, ...plain } = body;
+    const view = messagesDialect.meteringView(plain);
+    const admitted = applyModuleProfile(view, { models: ['openai/gpt-4o'] }, 4096).request;
+    expect(messagesDialect.upstreamRequest(plain, view, admitted)).toEqual({
+      ...plain,
+      models: ['openai/gpt-4o'],
+    });
+  });
+
   it('never sends the view upstream: the caller body goes as it came, plus what the meter added', () => {
     const view = messagesDialect.meteringView(body);
     const admitted = applyModuleProfile(view, { provider: { sort: 'price' } }, 4096).request;
@@ -342,8 +370,14 @@ describe('the Messages dialect at the meter', () => {
   });
 
   it("takes the end user from Anthropic's metadata.user_id when the body names none", () => {
-    expect(messagesDialect.userOf({ metadata: { user_id: 'u-1' } })).toBe('u-1');
-    expect(messagesDialect.userOf({ user: 'u-2', metadata: { user_id: 'u-1' } })).toBe('u-2');
+    expect(messagesDialect.userOf({ metadata: { user_id: 'u-1' } })).toEqual({
+      value: 'u-1',
+      field: 'metadata.user_id',
+    });
+    expect(messagesDialect.userOf({ user: 'u-2', metadata: { user_id: 'u-1' } })).toEqual({
+      value: 'u-2',
+      field: 'user',
+    });
   });
 
   it('reads a whole message, and an error body as a failure', () => {

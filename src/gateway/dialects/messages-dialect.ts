@@ -14,7 +14,7 @@ import {
 } from './dialect.ts';
 
 /** Fields of the metering view that the Messages API names otherwise: never sent upstream as such. */
-const VIEW_ONLY = new Set(['messages', 'models', 'max_completion_tokens']);
+const VIEW_ONLY = new Set(['messages', 'max_completion_tokens']);
 
 const WANTED = new Set(['message_start', 'message_delta', 'message_stop', 'error']);
 
@@ -32,7 +32,10 @@ const FINISH_REASONS: Readonly<Record<string, string>> = {
 /** Anthropic's Messages API as OpenRouter serves it (`POST /messages`, api reference §11.4). */
 export const messagesDialect: InferenceDialect = {
   // Anthropic's own place for the end user is `metadata.user_id`.
-  userOf: (body) => body.user ?? objectOf(body.metadata)?.user_id,
+  userOf: (body) =>
+    body.user !== undefined
+      ? { value: body.user, field: 'user' }
+      : { value: objectOf(body.metadata)?.user_id, field: 'metadata.user_id' },
 
   meteringView(body) {
     const messages: unknown[] = [];
@@ -49,7 +52,8 @@ export const messagesDialect: InferenceDialect = {
         });
       }
     }
-    return { ...body, messages, models: fallbackModels(body) };
+    // max_tokens is the Messages API's one output cap, and required.
+    return { ...body, messages, models: fallbackModels(body), max_completion_tokens: undefined };
   },
 
   upstreamRequest(body, view, admitted) {
@@ -144,12 +148,16 @@ function event(name: string, data: unknown): string {
   return `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
-/** The models that may serve the call: `models`, or OpenRouter's `fallbacks: [{model}]`. */
+/**
+ * The models that may serve the call: `models` and OpenRouter's `fallbacks: [{model}]` together
+ * (OpenRouter may try them all, so budgets and the key's model patterns must see them all).
+ */
 function fallbackModels(body: JsonObject): unknown {
-  if (body.models !== undefined || !Array.isArray(body.fallbacks)) return body.models;
-  return body.fallbacks
+  if (!Array.isArray(body.fallbacks)) return body.models;
+  const fallbacks = body.fallbacks
     .map((fallback) => objectOf(fallback)?.model)
     .filter((model) => typeof model === 'string');
+  return [...(Array.isArray(body.models) ? body.models : []), ...fallbacks];
 }
 
 /**

@@ -31,7 +31,7 @@ const WANTED = new Set([
 
 /** OpenAI's Responses API as OpenRouter serves it (`POST /responses`, api reference §11.3). */
 export const responsesDialect: InferenceDialect = {
-  userOf: (body) => body.user,
+  userOf: (body) => ({ value: body.user, field: 'user' }),
 
   meteringView(body) {
     const messages: unknown[] = [];
@@ -41,7 +41,10 @@ export const responsesDialect: InferenceDialect = {
     return {
       ...body,
       messages,
+      // max_output_tokens is the Responses API's one output cap: a chat cap in the body (which
+      // OpenRouter ignores here) must not pass for one.
       max_tokens: body.max_output_tokens ?? undefined,
+      max_completion_tokens: undefined,
       response_format: objectOf(body.text)?.format,
     };
   },

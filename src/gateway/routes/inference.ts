@@ -99,7 +99,7 @@ async function proxyCall(
     const view = dialect ? dialect.meteringView(body) : body;
     checkModelsAllowed(principal, view);
     ctx.rateLimiter.take(principal);
-    const user = dialect ? dialect.userOf(body) : body.user;
+    const user = dialect ? dialect.userOf(body) : { value: body.user, field: 'user' };
     const attribution = attributionOf(incoming.headers, user, principal, requestId, incoming.rawHeaders);
     streamed = route.streamable && body.stream === true;
     if (streamed) releaseStream = ctx.rateLimiter.openStream(principal, ctx.maxStreamsPerKey);
