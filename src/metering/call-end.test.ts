@@ -28,6 +28,15 @@ describe('outcomeOf', () => {
     expect(outcome).toMatchObject({ cost: moneyFromUsd('0.0009056'), costSource: 'estimate' });
   });
 
+  it("leaves reasoning tokens unknown when a usage with output does not count them (Anthropic's)", () => {
+    const { completion_tokens_details: _, ...silent } = usage;
+    expect(outcomeOf({ usage: silent }, { pricing, at }).usage?.reasoningTokens).toBeNull();
+    expect(outcomeOf({ usage }, { pricing, at }).usage?.reasoningTokens).toBe(356);
+    // No output, no reasoning (embeddings).
+    const embeddings = { prompt_tokens: 8, completion_tokens: 0 };
+    expect(outcomeOf({ usage: embeddings }, { pricing, at }).usage?.reasoningTokens).toBe(0);
+  });
+
   it("leaves BYOK unknown when the usage does not say (Anthropic's Messages usage)", () => {
     expect(outcomeOf({ usage, finishReason: 'stop' }, { pricing, at }).isByok).toBeNull();
     expect(outcomeOf({ usage: { ...usage, is_byok: false } }, { pricing, at }).isByok).toBe(false);

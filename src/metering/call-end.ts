@@ -117,7 +117,7 @@ export function outcomeOf(end: CallEnd, context: OutcomeContext): RequestOutcome
       ? {
           promptTokens: tokens.promptTokens,
           completionTokens: tokens.completionTokens,
-          reasoningTokens: tokens.reasoningTokens,
+          reasoningTokens: reasoningUnknown(usage, tokens.completionTokens) ? null : tokens.reasoningTokens,
           cachedTokens: tokens.cachedTokens,
           cacheWriteTokens: tokens.cacheWriteTokens,
         }
@@ -132,6 +132,15 @@ export function outcomeOf(end: CallEnd, context: OutcomeContext): RequestOutcome
     ttftMs: end.ttftMs ?? null,
     attempts: end.attempts ?? null,
   };
+}
+
+/**
+ * A usage with output but no reasoning count (Anthropic's Messages usage) does not say how much
+ * of the output was reasoning: unknown until reconciled, never a made-up 0.
+ */
+function reasoningUnknown(usage: UsageLike | undefined, completionTokens: number): boolean {
+  const reasoning = usage?.completion_tokens_details?.reasoning_tokens;
+  return completionTokens > 0 && (reasoning === undefined || reasoning === null);
 }
 
 function statusOf(end: CallEnd): CompletionStatus {
