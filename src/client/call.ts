@@ -144,6 +144,12 @@ export async function runWithRetries<T>(
     return withAttempts(failure, attempts);
   };
   try {
+    // A call whose signal is already aborted is never sent: nothing left, nothing billed.
+    if (options.signal?.aborted) {
+      const failure = classify(options.signal.reason, undefined);
+      failure.mayHaveBilled = false;
+      throw withAttempts(failure, 0);
+    }
     for (let attempt = 1; ; attempt++) {
       let release: Release = () => {};
       if (ctx.limiter) {

@@ -177,6 +177,18 @@ describe('chat.stream', () => {
     expect(result.finishReasonError).toMatchObject({ code: 'finish_reason', finishReason: 'length' });
   });
 
+  it("keeps a choice's error on the finish-reason error, as the plain call does", async () => {
+    const choiceError = {
+      code: 502,
+      message: 'Provider returned error',
+      metadata: { error_type: 'provider_unavailable' },
+    };
+    const failed = [{ index: 0, delta: { content: '' }, finish_reason: 'error', error: choiceError }];
+    server.respond(sse([delta({ content: 'part' }), usageFrame(failed), 'data: [DONE]\n\n']));
+    const result = await (await client.chat.stream(request)).finalResult();
+    expect(result.finishReasonError).toMatchObject({ finishReason: 'error', choiceError });
+  });
+
   it('a mid-stream error throws StreamError carrying what was received, without retry', async () => {
     const errorChunk = frame({
       error: {

@@ -239,6 +239,7 @@ export class ChatCompletionStream implements AsyncIterable<ChatCompletionChunk> 
       finishReasonError: finishReasonError({
         finishReason: summary.finishReason,
         nativeFinishReason: summary.nativeFinishReason,
+        choiceError: summary.error,
         generationId: this.generationId,
         attempts: this.attempts,
       }),

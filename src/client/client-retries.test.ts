@@ -139,6 +139,30 @@ describe('retries', () => {
     const unreachable = await nowhere.credits.get().catch((e) => e);
     expect(isConnectionError(unreachable)).toBe(true);
     expect(unreachable).toMatchObject({ attempts: 3, causeCode: 'ECONNREFUSED', mayHaveBilled: false });
+    // A 524 is the edge giving up on a request that may still run, and bill, behind it.
+    server.reset();
+    const edge = setup({ maxRetries: 0 });
+    server.respond(err(524));
+    expect(await edge.client.credits.get().catch((e) => e)).toMatchObject({
+      attempts: 1,
+      mayHaveBilled: true,
+    });
+  });
+
+  it('does not retry creating or deleting a key unless asked: a lost answer already did the work', async () => {
+    const { client } = setup();
+    const created = { data: { hash: 'h1', name: 'k' }, key: 'sk-or-v1-new' };
+    server.respond(err(502), json(201, created));
+    expect(await client.keys.create({ name: 'k' }).catch((e) => e)).toBeInstanceOf(Error);
+    expect(server.requests).toHaveLength(1);
+    server.reset();
+    server.respond(err(502), json(200, { deleted: true }));
+    expect(await client.keys.delete('h1').catch((e) => e)).toBeInstanceOf(Error);
+    expect(server.requests).toHaveLength(1);
+    // A caller who knows better may still ask for retries.
+    server.reset();
+    server.respond(err(502), json(200, { deleted: true }));
+    expect((await client.keys.delete('h1', { maxRetries: 1 })).attempts).toBe(2);
   });
 
   it('does not retry a 2xx body cut off mid-way (the call was billed), and keeps its generation id', async () => {
@@ -225,6 +249,22 @@ describe('timeouts and aborts', () => {
     for (let i = 0; i < 50 && server.closedConnections() === 0; i++)
       await new Promise((r) => setTimeout(r, 2));
     expect(server.closedConnections()).toBeGreaterThan(0);
+  });
+
+  it('never sends a call whose signal is already aborted: no attempt, nothing billed', async () => {
+    const { client, attempts } = setup();
+    const aborted = AbortSignal.abort();
+    for (const call of [
+      () => client.credits.get({ signal: aborted }),
+      () =>
+        client.chat.create({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }, { signal: aborted }),
+    ]) {
+      const error = await call().catch((e) => e);
+      expect(isAbortError(error)).toBe(true);
+      expect(error).toMatchObject({ attempts: 0, mayHaveBilled: false });
+    }
+    expect(server.requests).toHaveLength(0);
+    expect(attempts).toHaveLength(0);
   });
 
   it('an abort during the backoff wait stops retrying', async () => {

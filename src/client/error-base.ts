@@ -146,8 +146,9 @@ export class APIError extends OpenRouterError {
     this.path = fields.path;
     this.userId = fields.userId;
     this.rawMessage = fields.message;
-    // OpenRouter refuses before doing any work; only an error inside a 200 (§6.5) can follow it.
-    this.mayHaveBilled = fields.httpStatus === 200;
+    // OpenRouter refuses before doing any work; only an error inside a 200 (§6.5) can follow it,
+    // and a 524: its edge timed out waiting, while the request may still run (and bill) behind it.
+    this.mayHaveBilled = fields.httpStatus === 200 || fields.httpStatus === 524;
     this.userMessage = actionable(fields.status)
       ? fields.message
       : (USER_MESSAGES[fields.status] ?? 'The AI service failed. Please try again.');

@@ -61,9 +61,16 @@ export interface AttemptInfo {
 }
 
 export interface ClientOptions {
-  /** Defaults to env OPENROUTER_API_KEY, then `.env`. Optional: public endpoints work without it. */
+  /**
+   * Optional: public endpoints work without it. The client never reads the environment itself:
+   * `resolveClientOptions(options, process.env)` (or `loadClientOptions`) fills it from
+   * OPENROUTER_API_KEY, then `.env`.
+   */
   apiKey?: string | undefined;
-  /** @default env OPENROUTER_BASE_URL, then `.env`, then https://openrouter.ai/api/v1 */
+  /**
+   * @default https://openrouter.ai/api/v1 (`resolveClientOptions` / `loadClientOptions` take
+   * OPENROUTER_BASE_URL, then `.env`, first)
+   */
   baseUrl?: string | undefined;
   /** Per attempt. @default 600_000 */
   timeoutMs?: number | undefined;

@@ -90,14 +90,13 @@ export function createKeysResource(ctx: CallContext): KeysResource {
         (b) => b.data,
         options,
       ),
+    // Not retried unless asked: a create whose answer was lost has made a key (whose secret is
+    // then never seen), and a retry would make another.
     create: async (params, options) =>
-      callJson(
-        ctx,
-        { method: 'POST', path: '/keys', body: params },
-        CreateKeyResponseSchema,
-        (b) => b.data,
-        options,
-      ),
+      callJson(ctx, { method: 'POST', path: '/keys', body: params }, CreateKeyResponseSchema, (b) => b.data, {
+        maxRetries: 0,
+        ...options,
+      }),
     get: async (hash, options) =>
       callJson(
         ctx,
@@ -114,14 +113,13 @@ export function createKeysResource(ctx: CallContext): KeysResource {
         (b) => b.data,
         options,
       ),
+    // Not retried unless asked: a delete whose answer was lost has deleted the key, and its
+    // retry would fail with a 404 for a key that is gone as asked.
     delete: async (hash, options) =>
-      callJson(
-        ctx,
-        { method: 'DELETE', path: `/keys/${segment(hash)}` },
-        DeleteKeyResponseSchema,
-        (b) => b,
-        options,
-      ),
+      callJson(ctx, { method: 'DELETE', path: `/keys/${segment(hash)}` }, DeleteKeyResponseSchema, (b) => b, {
+        maxRetries: 0,
+        ...options,
+      }),
   };
 }
 

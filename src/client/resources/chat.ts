@@ -49,11 +49,11 @@ export function createChatResource(ctx: CallContext): ChatResource {
         text: messageText(choice?.message.content),
         finishReason,
         nativeFinishReason,
-        usage: result.body.usage,
+        usage: result.body.usage ?? undefined,
         finishReasonError: finishReasonError({
           finishReason,
           nativeFinishReason,
-          choiceError: choice?.error,
+          choiceError: choice?.error ?? undefined,
           generationId: result.generationId,
           attempts: result.attempts,
         }),

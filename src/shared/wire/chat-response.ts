@@ -42,7 +42,7 @@ export const ChatChoiceSchema = z.looseObject({
   native_finish_reason: nullishString,
   logprobs: LogprobsSchema.nullish(),
   /** §6.5(3): in-band failure with partial output. */
-  error: ErrorObjectSchema.optional(),
+  error: ErrorObjectSchema.nullish(),
 });
 export type ChatChoice = z.infer<typeof ChatChoiceSchema>;
 
@@ -56,7 +56,7 @@ export const ChatCompletionSchema = z.looseObject({
   choices: z.array(ChatChoiceSchema),
   system_fingerprint: nullishString,
   service_tier: nullishString,
-  usage: ChatUsageSchema.optional(),
+  usage: ChatUsageSchema.nullish(),
   openrouter_metadata: JsonObjectSchema.nullish(),
 });
 export type ChatCompletion = z.infer<typeof ChatCompletionSchema>;

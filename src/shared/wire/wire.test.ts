@@ -29,6 +29,18 @@ describe('fixtures parse unchanged', () => {
     expect(parsed.choices[0]?.native_finish_reason).toBe('STOP');
   });
 
+  it("a completion with null where a field may be absent (usage, a choice's error) is still a completion", () => {
+    const raw = fixture('chat-completion-gemini-flash.json') as Record<string, unknown> & {
+      choices: Record<string, unknown>[];
+    };
+    const nulled = {
+      ...raw,
+      usage: null,
+      choices: raw.choices.map((choice) => ({ ...choice, error: null })),
+    };
+    expect(ChatCompletionSchema.parse(nulled)).toEqual(nulled);
+  });
+
   it('generation with provider retry', () => {
     const raw = fixture('generation-with-provider-retry.json');
     const parsed = GenerationResponseSchema.parse(raw);
