@@ -177,6 +177,31 @@ describe('chat.stream', () => {
     expect(result.finishReasonError).toMatchObject({ code: 'finish_reason', finishReason: 'length' });
   });
 
+  it('joins the pieces of a streamed reasoning block, as a plain call returns it', async () => {
+    const piece = (detail: Record<string, unknown>) => delta({ reasoning_details: [detail] });
+    const text = { type: 'reasoning.text', format: 'anthropic-claude-v1', index: 0 };
+    server.respond(
+      sse([
+        piece({ ...text, text: 'Let me ' }),
+        piece({ ...text, text: 'think.' }),
+        piece({ ...text, text: '', signature: 'sig-1' }),
+        piece({ type: 'reasoning.encrypted', index: 1, data: 'opaque' }),
+        delta({ content: 'Answer.' }, 'stop'),
+        usageFrame(),
+        'data: [DONE]\n\n',
+      ]),
+    );
+    const stream = await client.chat.stream(request);
+    for await (const _chunk of stream) {
+      // Drain.
+    }
+    const result = await stream.finalResult();
+    expect(result.reasoningDetails).toEqual([
+      { ...text, text: 'Let me think.', signature: 'sig-1' },
+      { type: 'reasoning.encrypted', index: 1, data: 'opaque' },
+    ]);
+  });
+
   it("keeps a choice's error on the finish-reason error, as the plain call does", async () => {
     const choiceError = {
       code: 502,

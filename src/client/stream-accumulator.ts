@@ -92,7 +92,8 @@ export function createStreamAccumulator(startedAtMs: number): StreamAccumulator 
         if (delta.content) textParts.push(delta.content);
         if (delta.reasoning) reasoningParts.push(delta.reasoning);
         if (delta.refusal) state.refusal += delta.refusal;
-        if (delta.reasoning_details) state.reasoningDetails.push(...delta.reasoning_details);
+        for (const detail of delta.reasoning_details ?? [])
+          addReasoningDetail(state.reasoningDetails, detail);
         for (const fragment of delta.tool_calls ?? []) {
           let call = tools.get(fragment.index);
           if (!call) {
@@ -130,4 +131,33 @@ export function createStreamAccumulator(startedAtMs: number): StreamAccumulator 
       };
     },
   };
+}
+
+/** The fields of a reasoning detail a stream sends in pieces. */
+const PIECEWISE_FIELDS = ['text', 'summary', 'data'] as const;
+
+/**
+ * Adds a streamed reasoning detail: a piece of the same block as the last one (same type, same
+ * numeric index) is joined to it, so the summary holds whole blocks, as a plain call's message
+ * does, and can be sent back as the next turn's history unmodified (§3.2). The last entry is
+ * replaced, never changed in place: an earlier snapshot keeps what it had.
+ */
+function addReasoningDetail(details: ReasoningDetail[], piece: ReasoningDetail): void {
+  const last = details.at(-1);
+  if (!last || typeof piece.index !== 'number' || last.index !== piece.index || last.type !== piece.type) {
+    details.push({ ...piece });
+    return;
+  }
+  const joined: ReasoningDetail = { ...last };
+  for (const [key, value] of Object.entries(piece)) {
+    if (value === undefined || value === null) continue;
+    const before = joined[key];
+    joined[key] =
+      (PIECEWISE_FIELDS as readonly string[]).includes(key) &&
+      typeof before === 'string' &&
+      typeof value === 'string'
+        ? before + value
+        : value;
+  }
+  details[details.length - 1] = joined;
 }
