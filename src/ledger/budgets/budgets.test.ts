@@ -136,6 +136,23 @@ for (const dialect of DIALECTS) {
       expect(await ledger.budgets.cleanupExpired()).toBe(1);
     });
 
+    it("holds the reservations of a dead process's interrupted calls: they may have been billed", async () => {
+      const clock = manualClock();
+      const url = await dbs.url();
+      const crashed = await dbs.open({ url, clock, hostname: 'host-a', reservationTtlMs: 60_000 });
+      await crashed.budgets.set({ scope: 'module', scopeValue: 'm', window: 'total', limit: usd('1') });
+      const { id } = await crashed.begin({ module: 'm', modelRequested: 'a/b' });
+      await crashed.budgets.reserve({ module: 'm', amount: usd('0.4'), requestId: id });
+      // Its heartbeat stops; another host's process finds it dead and sweeps its pending row.
+      clock.advance(120_000);
+      const survivor = await dbs.open({ url, clock, hostname: 'host-b', reservationTtlMs: 60_000 });
+      expect((await survivor.getRequest(id))?.status).toBe('interrupted');
+      clock.advance(10 * 60_000);
+      const [check] = await survivor.budgets.status({ module: 'm' });
+      expect(check?.reserved).toBe(usd('0.4'));
+      expect(await survivor.budgets.cleanupExpired()).toBe(0);
+    });
+
     it('never lets a concurrent storm of reservations exceed the limit', async () => {
       const url = await dbs.url();
       const first = await dbs.open({ url });

@@ -3,6 +3,9 @@ import type { StoreBackend } from '../backend/store-backend.ts';
 import { RollupDelta } from '../rollup/rollup-delta.ts';
 import { applyRollupDelta, FACT_COLUMNS, factsFromRow } from '../rollup/rollup-store.ts';
 
+/** Request ids per statement when holding their reservations (bound parameters stay few). */
+const HOLD_CHUNK = 500;
+
 export interface SweepOptions {
   /** Registered instances found dead: their pending rows are interrupted. */
   deadInstanceIds: ReadonlySet<string>;
@@ -16,8 +19,10 @@ export interface SweepOptions {
 /**
  * Marks stale `pending` rows `interrupted` (rows of dead instances, of instances no longer
  * registered, with no instance, or older than the threshold) and counts them in the rollup in the
- * same transaction. Rows with a generation id are scheduled for reconciliation. Dead instances'
- * registrations are removed.
+ * same transaction. Rows with a generation id are scheduled for reconciliation. Their budget
+ * reservations are held, as a completed call's of unknown cost are: without expiry, until
+ * reconciliation finds the cost (a reservation left to expire would drop a call that may have
+ * been billed out of its budgets). Dead instances' registrations are removed.
  */
 export async function sweepInterrupted(backend: StoreBackend, options: SweepOptions): Promise<number> {
   const dead = [...options.deadInstanceIds];
@@ -54,6 +59,15 @@ export async function sweepInterrupted(backend: StoreBackend, options: SweepOpti
     const delta = new RollupDelta();
     for (const row of rows) delta.add(factsFromRow(row));
     await applyRollupDelta(trx, backend, delta);
+    const ids = rows.map((row) => row.id);
+    for (let start = 0; start < ids.length; start += HOLD_CHUNK) {
+      await trx
+        .updateTable('budget_reservations')
+        .set({ state: 'held', expires_at: null })
+        .where('state', '=', 'active')
+        .where('request_id', 'in', ids.slice(start, start + HOLD_CHUNK))
+        .execute();
+    }
     if (dead.length > 0) await trx.deleteFrom('ledger_instances').where('id', 'in', dead).execute();
     return rows.length;
   });
