@@ -1,9 +1,12 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LedgerRow, openLedger } from '../src/ledger/index.ts';
 import { type RunningSimulator, startSimulator } from '../src/simulator/index.ts';
 import { type CliWorld, json, MODEL, startCliWorld } from './cli-helpers.ts';
+import { postgresServerUrl } from './helpers/ledger-dialects.ts';
+import { createTestDatabase } from './helpers/postgres.ts';
 
 /**
  * The CLI must never spend or corrupt ledger state because of a bad environment: an outage or a
@@ -91,6 +94,49 @@ describe('a --db that names no ledger', () => {
       );
     });
     expect(existsSync(join(world.dir, 'no-such-dir'))).toBe(false);
+  });
+
+  it("on PostgreSQL too: a database without a ledger (or another application's) is refused and left as it was", async () => {
+    const empty = await createTestDatabase(await postgresServerUrl());
+    const other = await createTestDatabase(await postgresServerUrl());
+    const client = async (url: string) => {
+      const connection = new pg.Client({ connectionString: url });
+      await connection.connect();
+      return connection;
+    };
+    const tables = async (url: string) => {
+      const connection = await client(url);
+      try {
+        const { rows } = await connection.query(
+          "select table_name from information_schema.tables where table_schema = 'public' order by 1",
+        );
+        return rows.map((row: { table_name: string }) => row.table_name);
+      } finally {
+        await connection.end();
+      }
+    };
+    try {
+      const setup = await client(other.url);
+      await setup.query('create table requests (id int primary key, body text)');
+      await setup.end();
+      for (const args of [['spend'], ['requests'], ['budgets', 'list']]) {
+        const refused = await world.run([...args, '--db', empty.url]);
+        expect(refused.code, refused.stderr).toBe(2);
+        expect(refused.stderr).toContain(': no ledger in postgres://');
+        const foreign = await world.run([...args, '--db', other.url]);
+        expect(foreign.code, foreign.stderr).toBe(2);
+        expect(foreign.stderr).toContain('has a "requests" table but no tollgate ledger');
+      }
+      expect(await tables(empty.url)).toEqual([]);
+      expect(await tables(other.url)).toEqual(['requests']);
+      // Creating what it asks for, a command that writes makes the ledger.
+      const created = await world.run(['keys', 'create', '--name', 'k', '--db', empty.url]);
+      expect(created.code, created.stderr).toBe(0);
+      expect(await tables(empty.url)).toContain('requests');
+    } finally {
+      await empty.drop();
+      await other.drop();
+    }
   });
 
   it('keys create checks its flags before creating a ledger, then creates one', async () => {

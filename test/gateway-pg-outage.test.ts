@@ -23,7 +23,7 @@ describe('PostgreSQL outage while the gateway is under load', () => {
   let sim: RunningSimulator;
   let agent: Agent;
   const cwd = mkdtempSync(join(tmpdir(), 'tollgate-outage-'));
-  // `serve` on PostgreSQL spools to ./tollgate-spool of its working folder.
+  // `serve` on PostgreSQL spools to a folder per database below ./tollgate-spool of its working folder.
   const spoolDir = join(cwd, 'tollgate-spool');
 
   beforeAll(async () => {
@@ -46,6 +46,15 @@ describe('PostgreSQL outage while the gateway is under load', () => {
     // lose commits already acknowledged, which no ledger can survive. This database commits for real.
     await sqlQuery(server.url, `ALTER DATABASE ${database.name} SET synchronous_commit = on`);
     expect(await sqlQuery(database.url, 'show synchronous_commit')).toEqual([{ synchronous_commit: 'on' }]);
+    // A budget the load never touches: a call it covers needs the database to reserve.
+    const setup = await openLedger({ url: database.url, spoolDir: null, heartbeatMs: 0 });
+    await setup.budgets.set({
+      scope: 'module',
+      scopeValue: 'budgeted',
+      window: 'day',
+      limit: moneyFromUsd('100'),
+    });
+    await setup.close();
     const gateway = await spawnGateway({
       db: database.url,
       upstreamUrl: sim.url,
@@ -83,6 +92,15 @@ describe('PostgreSQL outage while the gateway is under load', () => {
       });
       const spooledDuringOutage = spoolFileLines(spoolDir);
       expect(spooledDuringOutage).toBeGreaterThan(0);
+      // A call a budget covers cannot be reserved for: refused as the outage it is, never a 500.
+      const budgeted = await request(`${gateway.url}/v1/chat/completions`, {
+        method: 'POST',
+        dispatcher: agent,
+        headers: { 'content-type': 'application/json', 'x-tollgate-module': 'budgeted' },
+        body: JSON.stringify({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      expect(budgeted.statusCode).toBe(503);
+      expect(await budgeted.body.json()).toMatchObject({ error: { code: 'ledger_unavailable' } });
       expect(notReady?.body).toMatchObject({ status: 'not_ready', ledger: { ready: false, spooling: true } });
 
       await server.start();
@@ -185,10 +203,16 @@ async function readyz(url: string): Promise<{ status: number; body: unknown }> {
   return { status: response.statusCode, body: await response.body.json() };
 }
 
+/** Spooled ops under `dir`, whose folders hold one database's spool each. */
 function spoolFileLines(dir: string): number {
   if (!existsSync(dir)) return 0;
   let lines = 0;
-  for (const name of readdirSync(dir)) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const name = entry.name;
+    if (entry.isDirectory()) {
+      lines += spoolFileLines(join(dir, name));
+      continue;
+    }
     if (!name.endsWith('.spool.jsonl')) continue;
     try {
       lines += readFileSync(join(dir, name), 'utf8').split('\n').filter(Boolean).length;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseLedgerUrl, redactLedgerUrl } from './ledger-url.ts';
+import { defaultSpoolDir } from './open-ledger.ts';
 
 describe('parseLedgerUrl', () => {
   it('defaults to ./tollgate.db', () => {
@@ -47,5 +48,30 @@ describe('parseLedgerUrl', () => {
 
   it('redacts passwords', () => {
     expect(redactLedgerUrl('postgres://u:pw@h:1/d')).toBe('postgres://u:***@h:1/d');
+  });
+});
+
+describe('defaultSpoolDir', () => {
+  const spoolOf = (url: string) => defaultSpoolDir(parseLedgerUrl(url));
+
+  it('gives each PostgreSQL database a spool folder of its own, named without credentials', () => {
+    const ledger = spoolOf('postgres://tg:secret@db.internal:5432/ledger');
+    expect(ledger).toMatch(/^\.\/tollgate-spool\/ledger-[0-9a-f]{12}$/);
+    expect(ledger).not.toContain('secret');
+    // Another user or password, the same database: the same spool.
+    expect(spoolOf('postgresql://other:pw@db.internal/ledger')).toBe(ledger);
+    // Another database, port or host: another spool, which this ledger never replays.
+    for (const url of [
+      'postgres://tg:secret@db.internal:5432/reports',
+      'postgres://tg:secret@db.internal:5433/ledger',
+      'postgres://tg:secret@db2.internal:5432/ledger',
+    ]) {
+      expect(spoolOf(url)).not.toBe(ledger);
+    }
+  });
+
+  it('keeps a SQLite ledger spool beside its file', () => {
+    expect(spoolOf('data/ledger.db')).toBe('data/ledger.db.spool');
+    expect(spoolOf(':memory:')).toBeNull();
   });
 });

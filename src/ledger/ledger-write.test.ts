@@ -272,6 +272,21 @@ for (const dialect of DIALECTS) {
       expect((await next.getRequest(kept.id))?.status).toBe('interrupted');
     });
 
+    it('never takes a process still running on this host for dead, however long its heartbeat is silent', async () => {
+      // Through a database outage a writer cannot beat; its spool and rows are its own to finish.
+      const url = await dbs.url();
+      const clock = manualClock();
+      const writer = await dbs.open({ url, clock, instanceId: 'writer', pid: 424_242, hostname: 'here' });
+      const { id } = await writer.begin({ module: 'm', modelRequested: 'a/b' });
+      clock.advance(10 * 60_000);
+      const running = (pid: number) => pid === 424_242;
+      await dbs.open({ url, clock, hostname: 'here', isProcessAlive: running });
+      expect((await writer.getRequest(id))?.status).toBe('pending');
+      // Once that process is gone, its rows are interrupted.
+      const after = await dbs.open({ url, clock, hostname: 'here', isProcessAlive: () => false });
+      expect((await after.getRequest(id))?.status).toBe('interrupted');
+    });
+
     it('beats on a timer and interrupts the rows of an instance that stopped beating', async () => {
       const url = await dbs.url();
       const clock = manualClock();

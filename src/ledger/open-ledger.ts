@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
+import { sql } from 'kysely';
 import { type Clock, systemClock } from '../shared/clock.ts';
 import { uuidv7 } from '../shared/ids.ts';
 import { createSqliteStore } from './backend/sqlite-store.ts';
@@ -9,15 +11,17 @@ import { LedgerError } from './ledger-errors.ts';
 import { LedgerImpl, type LedgerSettings } from './ledger-impl.ts';
 import { type LedgerLogger, silentLogger } from './ledger-types.ts';
 import { type LedgerLocation, parseLedgerUrl, redactLedgerUrl } from './ledger-url.ts';
+import { LEDGER_MIGRATION_TABLE } from './migrations/migration-provider.ts';
 import type { WriteOp } from './write/write-ops.ts';
 
 export interface OpenLedgerOptions {
   /** `TOLLGATE_DB`-style location: unset → ./tollgate.db; a path, `sqlite:path`, `:memory:`; or `postgres://…`. */
   url?: string | null;
   /**
-   * SQLite: create the file (and its folder) when it does not exist (default true). false: a
-   * missing file is a `ledger_missing` error instead, for callers that only read: a mistyped path
-   * must not answer from a new, empty ledger.
+   * Create the ledger when there is none (default true): SQLite, the file and its folder;
+   * PostgreSQL, the tables. false: no ledger there is a `ledger_missing` error instead, for
+   * callers that only read: a mistyped path must not answer from a new, empty ledger, nor turn
+   * another application's database into one.
    */
   create?: boolean;
   clock?: Clock;
@@ -94,9 +98,48 @@ function passwordOf(connectionString: string): string {
   }
 }
 
-function defaultSpoolDir(location: LedgerLocation): string | null {
-  if (location.dialect === 'postgres') return './tollgate-spool';
+/**
+ * Where a ledger's writes wait while its database is down. A PostgreSQL ledger's spool is a
+ * folder of its own per database (host, port and name; never the credentials): whoever opens the
+ * ledger replays the spools of dead writers into it, so a spool must never meet another database.
+ */
+export function defaultSpoolDir(location: LedgerLocation): string | null {
+  if (location.dialect === 'postgres') return `./tollgate-spool/${postgresTarget(location.connectionString)}`;
   return location.path === ':memory:' ? null : `${location.path}.spool`;
+}
+
+/** `<database>-<hash of host, port and database>`: readable, and one folder per database. */
+function postgresTarget(connectionString: string): string {
+  let target = connectionString;
+  let name = 'postgres';
+  try {
+    const url = new URL(connectionString);
+    name = decodeURIComponent(url.pathname.slice(1)) || url.username || 'postgres';
+    const host = url.searchParams.get('host') ?? url.hostname;
+    target = `${host}:${url.port || '5432'}/${name}`;
+  } catch {
+    // Unparseable here: the driver will say what is wrong with it; hash it whole.
+  }
+  const readable = name.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 40);
+  return `${readable}-${createHash('sha256').update(target).digest('hex').slice(0, 12)}`;
+}
+
+/**
+ * A command that only reads must not turn a database into a ledger: on PostgreSQL, refused
+ * unless tollgate's migrations have run there (SQLite's check is the file's existence).
+ */
+async function requireLedgerSchema(backend: StoreBackend, location: LedgerLocation): Promise<void> {
+  const { rows } = await sql<{ ledger: string | null; requests: string | null }>`
+    select to_regclass(${LEDGER_MIGRATION_TABLE})::text as ledger, to_regclass('requests')::text as requests
+  `.execute(backend.db);
+  if (rows[0]?.ledger) return;
+  const where = describeLocation(location);
+  throw new LedgerError(
+    'ledger_missing',
+    rows[0]?.requests
+      ? `${where} has a "requests" table but no tollgate ledger (another application's database?)`
+      : `no ledger in ${where}`,
+  );
 }
 
 /**
@@ -156,6 +199,8 @@ export async function openLedger(options: OpenLedgerOptions = {}): Promise<Ledge
     faults: options.faults,
   };
   try {
+    if (options.create === false && location.dialect === 'postgres')
+      await requireLedgerSchema(backend, location);
     await backend.migrate();
     const ledger = new LedgerImpl(backend, settings);
     await ledger.start();

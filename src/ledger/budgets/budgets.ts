@@ -4,7 +4,7 @@ import { uuidv7 } from '../../shared/ids.ts';
 import { type Money, moneyToUsdString } from '../../shared/money.ts';
 import type { StoreBackend } from '../backend/store-backend.ts';
 import { toBigint, toNumberOr } from '../db-values.ts';
-import { invalidInput } from '../ledger-errors.ts';
+import { invalidInput, LedgerError } from '../ledger-errors.ts';
 import type { Database } from '../schema/database.ts';
 import { optionalMoney, optionalText } from '../write/row-values.ts';
 import { BudgetExceededError, type BudgetSummary } from './budget-exceeded-error.ts';
@@ -153,8 +153,26 @@ export class Budgets {
       .orderBy('scope')
       .orderBy('scope_value')
       .orderBy('budget_window')
-      .execute();
+      .execute()
+      .catch((error: unknown) => this.#failed(error));
     return rows.map(budgetFromRow);
+  }
+
+  /**
+   * A database that cannot be reached is `ledger_unavailable` (a call it covers must wait: the
+   * gateway answers 503), not a driver's bare error (which it would answer as its own 500).
+   */
+  #failed(error: unknown): never {
+    if (this.#backend.isUnavailableError(error) && !LedgerError.isInstance(error)) {
+      throw new LedgerError(
+        'ledger_unavailable',
+        'The ledger database is unreachable: budgets cannot be checked.',
+        {
+          cause: error,
+        },
+      );
+    }
+    throw error;
   }
 
   async remove(id: string): Promise<boolean> {
@@ -182,6 +200,17 @@ export class Budgets {
       keyId: optionalText(request.keyId, 'keyId'),
     };
     const requestId = optionalText(request.requestId, 'requestId');
+    return await this.#reserveIn(amount, ttlMs, attribution, requestId).catch((error: unknown) =>
+      this.#failed(error),
+    );
+  }
+
+  async #reserveIn(
+    amount: Money,
+    ttlMs: number,
+    attribution: { module: string | null; userId: string | null; keyId: string | null },
+    requestId: string | null,
+  ): Promise<Reservation> {
     return await this.#backend.writeTransaction(async (trx) => {
       const now = this.#clock.now();
       const id = uuidv7(now);

@@ -63,9 +63,12 @@ export async function instanceCensus(db: Kysely<Database>, check: LivenessCheck)
     const sameHost = row.hostname === check.self.hostname;
     const earlierIncarnation =
       pid === check.self.pid && toNumberOr(row.started_at, 0) < check.processStartedAt;
-    const goneHere =
-      sameHost && (earlierIncarnation || (pid !== check.self.pid && !check.isProcessAlive(pid)));
-    if (fresh && !goneHere) live.add(row.id);
+    const otherProcess = pid !== check.self.pid;
+    const goneHere = sameHost && (earlierIncarnation || (otherProcess && !check.isProcessAlive(pid)));
+    // A writer still running here is alive whatever its heartbeat says: through a database
+    // outage it cannot beat, and its spool, which it will replay itself, must not be taken away.
+    const runningHere = sameHost && !earlierIncarnation && otherProcess && check.isProcessAlive(pid);
+    if ((fresh && !goneHere) || runningHere) live.add(row.id);
     else dead.add(row.id);
   }
   return { live, dead };
