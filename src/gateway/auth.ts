@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 import {
   GATEWAY_KEY_PREFIX,
   type GatewayKey,
@@ -26,6 +27,16 @@ export interface Authenticator {
   isOpen(): Promise<boolean>;
   /** Call after creating or revoking keys through this process. */
   keysChanged(): void;
+}
+
+/**
+ * The caller's key: its Authorization header, else `x-api-key`, where Anthropic's SDK (and tools
+ * built on it) send theirs.
+ */
+export function credentialsOf(headers: IncomingHttpHeaders): string | undefined {
+  if (headers.authorization !== undefined) return headers.authorization;
+  const apiKey = headers['x-api-key'];
+  return typeof apiKey === 'string' && apiKey !== '' ? `Bearer ${apiKey}` : undefined;
 }
 
 function digest(value: string): Buffer {

@@ -15,7 +15,7 @@ import {
 import type { UsageLike } from '../../pricing/index.ts';
 import { moneyToNumber } from '../../shared/money.ts';
 import { attributionOf } from '../attribution.ts';
-import type { Principal } from '../auth.ts';
+import { credentialsOf, type Principal } from '../auth.ts';
 import { type AnswerFacts, type InferenceDialect, statusOfError } from '../dialects/dialect.ts';
 import { NamedEventRelay } from '../dialects/named-event-relay.ts';
 import { forwardedRequestHeaders, returnedResponseHeaders } from '../forward-headers.ts';
@@ -174,16 +174,6 @@ async function proxyCall(
     releaseStream();
   }
   if (ctx.storeBodies) keepBodies(ctx, call.id, upstreamBytes, answer);
-}
-
-/**
- * The caller's key: its Authorization header, else `x-api-key`, where Anthropic's SDK (and tools
- * built on it) send theirs.
- */
-function credentialsOf(headers: IncomingHttpHeaders): string | undefined {
-  if (headers.authorization !== undefined) return headers.authorization;
-  const apiKey = headers['x-api-key'];
-  return typeof apiKey === 'string' && apiKey !== '' ? `Bearer ${apiKey}` : undefined;
 }
 
 /** Not awaited: the stream must not wait for it, and a failure only costs crash recovery its id. */

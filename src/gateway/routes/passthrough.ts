@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { HttpMethod } from '../../client/index.ts';
+import { credentialsOf } from '../auth.ts';
 import { forwardedRequestHeaders } from '../forward-headers.ts';
 import type { GatewayContext } from '../gateway-context.ts';
 import { checkPassthrough, PASSTHROUGH_PREFIX, passthroughPath } from '../passthrough-path.ts';
@@ -28,7 +29,7 @@ export async function passThrough(
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<FastifyReply> {
-  const principal = await ctx.auth.authenticate(request.headers.authorization);
+  const principal = await ctx.auth.authenticate(credentialsOf(request.headers));
   const queryAt = request.url.indexOf('?');
   const path = passthroughPath(queryAt === -1 ? request.url : request.url.slice(0, queryAt));
   checkPassthrough(path, request.method, principal, await ctx.auth.isOpen());
