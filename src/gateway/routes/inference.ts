@@ -535,9 +535,13 @@ function chatAnswerFacts(answer: JsonObject): AnswerFacts {
     usage: (answer.usage as UsageLike | undefined) ?? undefined,
     finishReason: stringField(choice?.finish_reason) ?? null,
     nativeFinishReason: stringField(choice?.native_finish_reason) ?? null,
-    failure:
-      answer.error && !answer.choices && !answer.data ? { message: 'in-band error', status: 200 } : undefined,
+    failure: answer.error && !answer.choices && !answer.data ? inBandFailure(answer.error) : undefined,
   };
+}
+
+function inBandFailure(error: unknown): AnswerFacts['failure'] {
+  const fields = typeof error === 'object' && error !== null ? (error as JsonObject) : {};
+  return { message: stringField(fields.message) ?? 'in-band error', status: statusOfError(fields.code) };
 }
 
 /**
