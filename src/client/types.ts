@@ -37,7 +37,9 @@ export interface ResponseMeta {
 
 /**
  * Every endpoint function resolves to one of these. `body` is the parsed response as sent;
- * `data` is its payload: the `data` member for enveloped responses (`{data: …}`), else the body.
+ * `data` is its payload: the `data` member for responses that are only an envelope
+ * (`{data: …}`: models, keys, credits, generation…), else the body. An embeddings response is a
+ * body of its own (its `data` list beside `model` and `usage`), so its `data` is the whole body.
  */
 export interface ApiResult<TBody, TData = TBody> extends ResponseMeta {
   body: TBody;
