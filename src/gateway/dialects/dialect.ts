@@ -111,7 +111,9 @@ export function withMeterChanges(
     const value = admitted[key];
     if (value === view[key]) continue;
     const target = rename(key);
-    if (body[target] === value || (target !== key && body[target] !== undefined)) continue;
+    // (A caller's null is no value: `max_output_tokens: null` leaves the call uncapped.)
+    const own = body[target];
+    if (own === value || (target !== key && own !== undefined && own !== null)) continue;
     if (out === body) out = { ...body };
     out[target] = value;
   }

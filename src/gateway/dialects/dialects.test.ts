@@ -274,6 +274,16 @@ describe('the Responses dialect at the meter', () => {
     });
   });
 
+  it('caps a call whose max_output_tokens is null (no cap) like one that leaves it out', () => {
+    const uncapped = { ...body, max_output_tokens: null };
+    const view = responsesDialect.meteringView(uncapped);
+    const admitted = applyModuleProfile(view, undefined, 4096).request;
+    expect(responsesDialect.upstreamRequest(uncapped, view, admitted)).toEqual({
+      ...body,
+      max_output_tokens: 4096,
+    });
+  });
+
   it("leaves the caller's body alone when the meter changed nothing", () => {
     const capped = { ...body, max_output_tokens: 100 };
     const view = responsesDialect.meteringView(capped);
