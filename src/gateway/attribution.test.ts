@@ -8,12 +8,12 @@ const anonymous: Principal = { kind: 'anonymous' };
 const asNodeReadsIt = (text: string) => Buffer.from(text, 'utf8').toString('latin1');
 
 const attribute = (headers: Record<string, string>, bodyUser?: unknown, rawHeaders?: string[]) =>
-  attributionOf(headers, { value: bodyUser, field: 'user' }, anonymous, 'req-1', rawHeaders);
+  attributionOf(headers, bodyUser, anonymous, 'req-1', rawHeaders);
 
 describe('attributionOf', () => {
   it('names the field the user came from when it is refused', () => {
     const anthropic = (value: unknown) =>
-      attributionOf({}, { value, field: 'metadata.user_id' }, anonymous, 'req-1');
+      attributionOf({}, value, anonymous, 'req-1', undefined, 'metadata.user_id');
     expect(() => anthropic(5)).toThrow('"metadata.user_id" must be a string');
     expect(() => anthropic('x'.repeat(300))).toThrow(
       'The body\'s "metadata.user_id" must be 1-256 characters',
@@ -72,13 +72,9 @@ describe('attributionOf', () => {
         { kind: 'key' }
       >['key'],
     };
-    expect(attributionOf({ 'x-tollgate-user': 'h' }, { value: 'b', field: 'user' }, key, 'r').userId).toBe(
-      'b',
-    );
-    expect(attributionOf({ 'x-tollgate-user': 'h' }, { value: null, field: 'user' }, key, 'r').userId).toBe(
-      'h',
-    );
-    expect(attributionOf({}, { value: undefined, field: 'user' }, key, 'r')).toMatchObject({
+    expect(attributionOf({ 'x-tollgate-user': 'h' }, 'b', key, 'r').userId).toBe('b');
+    expect(attributionOf({ 'x-tollgate-user': 'h' }, null, key, 'r').userId).toBe('h');
+    expect(attributionOf({}, undefined, key, 'r')).toMatchObject({
       userId: 'svc',
       module: 'ingest',
     });

@@ -2,7 +2,6 @@ import type { TagValue } from '../ledger/index.ts';
 import type { Attribution } from '../metering/index.ts';
 import { hasControlCharacters } from '../shared/control-characters.ts';
 import type { Principal } from './auth.ts';
-import type { BodyUser } from './dialects/dialect.ts';
 import { GatewayError } from './gateway-error.ts';
 
 /** Module and tag names: tollgate's own vocabulary, so kept to what reads well in a report. */
@@ -78,21 +77,25 @@ function checkedUserId(value: string, where: string): string {
  */
 export function attributionOf(
   headers: Record<string, HeaderValue>,
-  bodyUser: BodyUser,
+  bodyUser: unknown,
   principal: Principal,
   requestId: string,
   rawHeaders?: readonly string[],
+  /** Where the body named its user, for error messages (Anthropic's is `metadata.user_id`). */
+  userField = 'user',
 ): Attribution {
   const key = principal.kind === 'key' ? principal.key : undefined;
   const moduleHeader = headerText(headers['x-tollgate-module'], 'X-Tollgate-Module', rawHeaders);
   const userHeader = headerText(headers['x-tollgate-user'], 'X-Tollgate-User', rawHeaders);
   const tagsHeader = headerText(headers['x-tollgate-tags'], 'X-Tollgate-Tags', rawHeaders);
-  const { value, field } = bodyUser;
-  if (value !== undefined && value !== null && typeof value !== 'string') {
-    throw new GatewayError('invalid_request', `"${field}" must be a string (a stable id of your end user).`);
+  if (bodyUser !== undefined && bodyUser !== null && typeof bodyUser !== 'string') {
+    throw new GatewayError(
+      'invalid_request',
+      `"${userField}" must be a string (a stable id of your end user).`,
+    );
   }
   let userId: string | null = null;
-  if (typeof value === 'string') userId = checkedUserId(value, `The body's "${field}"`);
+  if (typeof bodyUser === 'string') userId = checkedUserId(bodyUser, `The body's "${userField}"`);
   else if (userHeader !== undefined) userId = checkedUserId(userHeader, 'X-Tollgate-User');
   else userId = key?.defaultUser ?? null;
   return {

@@ -1,5 +1,5 @@
 import type { UsageLike } from '../pricing/index.ts';
-import { parseJsonObjectText } from '../shared/json-object.ts';
+import { nonEmptyString, parseJsonObjectText } from '../shared/json-object.ts';
 import { eventData, eventStartBefore, hasCarriageReturn, lastEventEnd, nextEventEnd } from './sse-framing.ts';
 
 /** What the side reader learned from a chat stream, for metering. */
@@ -209,17 +209,17 @@ export class StreamRelay {
     this.#sawFirstEvent = true;
     const chunk = parseJsonObjectText(data);
     if (!chunk) return undefined;
-    facts.id ??= stringOf(chunk.id);
-    facts.model ??= stringOf(chunk.model);
-    facts.provider ??= stringOf(chunk.provider);
+    facts.id ??= nonEmptyString(chunk.id);
+    facts.model ??= nonEmptyString(chunk.model);
+    facts.provider ??= nonEmptyString(chunk.provider);
     if (typeof chunk.usage === 'object' && chunk.usage !== null) facts.usage = chunk.usage as UsageLike;
     const choice = Array.isArray(chunk.choices)
       ? (chunk.choices[0] as Record<string, unknown> | undefined)
       : undefined;
-    const finish = stringOf(choice?.finish_reason);
+    const finish = nonEmptyString(choice?.finish_reason);
     if (finish) {
       facts.finishReason = finish;
-      facts.nativeFinishReason = stringOf(choice?.native_finish_reason) ?? facts.nativeFinishReason;
+      facts.nativeFinishReason = nonEmptyString(choice?.native_finish_reason) ?? facts.nativeFinishReason;
     }
     const error = upstreamError(chunk.error);
     facts.error ??= error;
@@ -246,10 +246,6 @@ function carriesFact(data: string): boolean {
   );
 }
 
-function stringOf(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
 function upstreamError(value: unknown): UpstreamStreamError | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const error = value as Record<string, unknown>;
@@ -260,6 +256,6 @@ function upstreamError(value: unknown): UpstreamStreamError | undefined {
   return {
     code: typeof error.code === 'number' || typeof error.code === 'string' ? error.code : undefined,
     message: typeof error.message === 'string' ? error.message : 'stream error',
-    errorType: stringOf(metadata.error_type),
+    errorType: nonEmptyString(metadata.error_type),
   };
 }

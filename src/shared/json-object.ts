@@ -12,3 +12,8 @@ export function parseJsonObjectText(text: string): Record<string, unknown> | und
     return undefined;
   }
 }
+
+/** A string with something in it; undefined for anything else (an absent field, null, ""). */
+export function nonEmptyString(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}

@@ -1,4 +1,6 @@
 import type { UsageLike } from '../../pricing/index.ts';
+import { isJsonObject } from '../../shared/json-object.ts';
+import { encodeSseEvent } from '../../shared/sse/encoder.ts';
 import type { JsonObject } from '../request-body.ts';
 import type { StreamFacts, UpstreamStreamError } from '../stream-relay.ts';
 
@@ -79,14 +81,13 @@ export interface EventReader {
   observe(name: string, data: JsonObject, facts: StreamFacts): EventVerdict | undefined;
 }
 
-export function stringOf(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
+/** One named event of a dialect's stream (`event:` and a one-line JSON `data:`). */
+export function namedEvent(name: string, data: unknown): string {
+  return encodeSseEvent({ event: name, data });
 }
 
 export function objectOf(value: unknown): JsonObject | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as JsonObject)
-    : undefined;
+  return isJsonObject(value) ? value : undefined;
 }
 
 export function countOf(value: unknown): number | undefined {

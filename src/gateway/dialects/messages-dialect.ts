@@ -1,4 +1,5 @@
 import type { UsageLike } from '../../pricing/index.ts';
+import { nonEmptyString } from '../../shared/json-object.ts';
 import { anthropicErrorType } from '../gateway-error.ts';
 import type { JsonObject } from '../request-body.ts';
 import {
@@ -7,9 +8,9 @@ import {
   type EventReader,
   type GatewayStreamError,
   type InferenceDialect,
+  namedEvent,
   objectOf,
   statusOfError,
-  stringOf,
   withMeterChanges,
 } from './dialect.ts';
 
@@ -71,15 +72,15 @@ export const messagesDialect: InferenceDialect = {
         finishReason: 'error',
         nativeFinishReason: 'error',
         failure: {
-          message: stringOf(error?.message) ?? 'the message failed',
+          message: nonEmptyString(error?.message) ?? 'the message failed',
           status: statusOfError(error?.type),
         },
       };
     }
-    const stop = stringOf(answer.stop_reason);
+    const stop = nonEmptyString(answer.stop_reason);
     return {
-      generationId: stringOf(answer.id),
-      model: stringOf(answer.model),
+      generationId: nonEmptyString(answer.id),
+      model: nonEmptyString(answer.model),
       provider: undefined,
       usage: chatUsageOf(objectOf(answer.usage)),
       finishReason: stop ? (FINISH_REASONS[stop] ?? 'stop') : null,
@@ -97,14 +98,14 @@ export const messagesDialect: InferenceDialect = {
         switch (name) {
           case 'message_start': {
             const message = objectOf(data.message);
-            facts.id ??= stringOf(message?.id);
-            facts.model ??= stringOf(message?.model);
+            facts.id ??= nonEmptyString(message?.id);
+            facts.model ??= nonEmptyString(message?.model);
             started = objectOf(message?.usage);
             return undefined;
           }
           case 'message_delta': {
             const delta = objectOf(data.delta);
-            const stop = stringOf(delta?.stop_reason);
+            const stop = nonEmptyString(delta?.stop_reason);
             if (stop) {
               facts.finishReason = FINISH_REASONS[stop] ?? 'stop';
               facts.nativeFinishReason = stop;
@@ -119,9 +120,9 @@ export const messagesDialect: InferenceDialect = {
             const error = objectOf(data.error);
             return {
               error: {
-                code: stringOf(error?.type),
-                message: stringOf(error?.message) ?? 'stream error',
-                errorType: stringOf(error?.error_type),
+                code: nonEmptyString(error?.type),
+                message: nonEmptyString(error?.message) ?? 'stream error',
+                errorType: nonEmptyString(error?.error_type),
               },
             };
           }
@@ -131,22 +132,18 @@ export const messagesDialect: InferenceDialect = {
   },
 
   cleanErrorEvent(_name, data, safeMessage) {
-    const type = stringOf(objectOf(data.error)?.type) ?? 'api_error';
-    return event('error', { type: 'error', error: { type, message: safeMessage } });
+    const type = nonEmptyString(objectOf(data.error)?.type) ?? 'api_error';
+    return namedEvent('error', { type: 'error', error: { type, message: safeMessage } });
   },
 
   finalErrorEvent(error: GatewayStreamError) {
-    return event('error', {
+    return namedEvent('error', {
       type: 'error',
       error: { type: anthropicErrorType(error.status), message: error.message, tollgate_code: error.code },
       request_id: error.requestId,
     });
   },
 };
-
-function event(name: string, data: unknown): string {
-  return `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
-}
 
 /**
  * The models that may serve the call: `models` and OpenRouter's `fallbacks: [{model}]` together

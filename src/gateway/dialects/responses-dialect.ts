@@ -1,4 +1,5 @@
 import type { UsageLike } from '../../pricing/index.ts';
+import { nonEmptyString } from '../../shared/json-object.ts';
 import type { JsonObject } from '../request-body.ts';
 import type { StreamFacts } from '../stream-relay.ts';
 import {
@@ -8,9 +9,9 @@ import {
   type EventVerdict,
   type GatewayStreamError,
   type InferenceDialect,
+  namedEvent,
   objectOf,
   statusOfError,
-  stringOf,
   withMeterChanges,
 } from './dialect.ts';
 
@@ -56,7 +57,7 @@ export const responsesDialect: InferenceDialect = {
   },
 
   answerFacts(answer) {
-    return { ...responseFacts(answer), generationId: stringOf(answer.id), provider: undefined };
+    return { ...responseFacts(answer), generationId: nonEmptyString(answer.id), provider: undefined };
   },
 
   createEventReader(): EventReader {
@@ -67,7 +68,7 @@ export const responsesDialect: InferenceDialect = {
           return {
             error: {
               code: typeof data.code === 'string' || typeof data.code === 'number' ? data.code : undefined,
-              message: stringOf(data.message) ?? 'stream error',
+              message: nonEmptyString(data.message) ?? 'stream error',
               errorType: undefined,
             },
           };
@@ -81,7 +82,7 @@ export const responsesDialect: InferenceDialect = {
 
   cleanErrorEvent(name, data, safeMessage) {
     if (name === 'error') {
-      return event('error', {
+      return namedEvent('error', {
         type: 'error',
         code: data.code ?? null,
         message: safeMessage,
@@ -91,14 +92,14 @@ export const responsesDialect: InferenceDialect = {
     }
     const response = objectOf(data.response) ?? {};
     const error = objectOf(response.error);
-    return event(name, {
+    return namedEvent(name, {
       ...data,
       response: { ...response, error: { code: error?.code ?? 'server_error', message: safeMessage } },
     });
   },
 
   finalErrorEvent(error: GatewayStreamError) {
-    return event('response.failed', {
+    return namedEvent('response.failed', {
       type: 'response.failed',
       response: {
         id: error.id,
@@ -116,13 +117,9 @@ export const responsesDialect: InferenceDialect = {
   },
 };
 
-function event(name: string, data: unknown): string {
-  return `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
-}
-
 function observeResponse(name: string, response: JsonObject, facts: StreamFacts): EventVerdict | undefined {
-  facts.id ??= stringOf(response.id);
-  facts.model ??= stringOf(response.model);
+  facts.id ??= nonEmptyString(response.id);
+  facts.model ??= nonEmptyString(response.model);
   if (name === 'response.created') return undefined;
   const read = responseFacts(response);
   facts.model = read.model ?? facts.model;
@@ -136,24 +133,27 @@ function observeResponse(name: string, response: JsonObject, facts: StreamFacts)
     error: {
       code: typeof error?.code === 'string' || typeof error?.code === 'number' ? error.code : undefined,
       message: read.failure.message,
-      errorType: stringOf(response.error_type),
+      errorType: nonEmptyString(response.error_type),
     },
   };
 }
 
 /** What a response object (whole, or the one a terminal event carries) says of the call. */
 function responseFacts(response: JsonObject): Omit<AnswerFacts, 'generationId' | 'provider'> {
-  const status = stringOf(response.status);
-  const reason = stringOf(objectOf(response.incomplete_details)?.reason);
+  const status = nonEmptyString(response.status);
+  const reason = nonEmptyString(objectOf(response.incomplete_details)?.reason);
   const error = objectOf(response.error);
   return {
-    model: stringOf(response.model),
+    model: nonEmptyString(response.model),
     usage: chatUsageOf(response.usage),
     finishReason: finishReasonOf(status, reason, response.output),
     nativeFinishReason: status === 'incomplete' ? (reason ?? status) : (status ?? null),
     failure:
       status === 'failed'
-        ? { message: stringOf(error?.message) ?? 'the response failed', status: statusOfError(error?.code) }
+        ? {
+            message: nonEmptyString(error?.message) ?? 'the response failed',
+            status: statusOfError(error?.code),
+          }
         : undefined,
   };
 }

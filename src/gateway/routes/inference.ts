@@ -13,6 +13,7 @@ import {
   type MeteredCall,
 } from '../../metering/index.ts';
 import type { UsageLike } from '../../pricing/index.ts';
+import { nonEmptyString } from '../../shared/json-object.ts';
 import { moneyToNumber } from '../../shared/money.ts';
 import { attributionOf } from '../attribution.ts';
 import { credentialsOf, type Principal } from '../auth.ts';
@@ -99,8 +100,16 @@ async function proxyCall(
     const view = dialect ? dialect.meteringView(body) : body;
     checkModelsAllowed(principal, view);
     ctx.rateLimiter.take(principal);
-    const user = dialect ? dialect.userOf(body) : { value: body.user, field: 'user' };
-    const attribution = attributionOf(incoming.headers, user, principal, requestId, incoming.rawHeaders);
+    // Only a dialect names its user elsewhere; a chat call allocates nothing for it.
+    const named = dialect?.userOf(body);
+    const attribution = attributionOf(
+      incoming.headers,
+      named ? named.value : body.user,
+      principal,
+      requestId,
+      incoming.rawHeaders,
+      named?.field,
+    );
     streamed = route.streamable && body.stream === true;
     if (streamed) releaseStream = ctx.rateLimiter.openStream(principal, ctx.maxStreamsPerKey);
     // `user` reaches OpenRouter even when it came from a header or the key's default.
@@ -529,19 +538,19 @@ function safeStreamErrorMessage(
 function chatAnswerFacts(answer: JsonObject): AnswerFacts {
   const choice = Array.isArray(answer.choices) ? (answer.choices[0] as JsonObject | undefined) : undefined;
   return {
-    generationId: stringField(answer.id),
-    model: stringField(answer.model),
-    provider: stringField(answer.provider),
+    generationId: nonEmptyString(answer.id),
+    model: nonEmptyString(answer.model),
+    provider: nonEmptyString(answer.provider),
     usage: (answer.usage as UsageLike | undefined) ?? undefined,
-    finishReason: stringField(choice?.finish_reason) ?? null,
-    nativeFinishReason: stringField(choice?.native_finish_reason) ?? null,
+    finishReason: nonEmptyString(choice?.finish_reason) ?? null,
+    nativeFinishReason: nonEmptyString(choice?.native_finish_reason) ?? null,
     failure: answer.error && !answer.choices && !answer.data ? inBandFailure(answer.error) : undefined,
   };
 }
 
 function inBandFailure(error: unknown): AnswerFacts['failure'] {
   const fields = typeof error === 'object' && error !== null ? (error as JsonObject) : {};
-  return { message: stringField(fields.message) ?? 'in-band error', status: statusOfError(fields.code) };
+  return { message: nonEmptyString(fields.message) ?? 'in-band error', status: statusOfError(fields.code) };
 }
 
 /**
@@ -614,10 +623,6 @@ function parseAnswer(bytes: Buffer): ParsedAnswer {
   } catch (error) {
     return { ok: false, reason: error instanceof Error ? error.message.slice(0, 120) : 'unparseable' };
   }
-}
-
-function stringField(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
 function numberField(error: unknown, key: string): number | undefined {
