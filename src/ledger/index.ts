@@ -20,6 +20,12 @@ export type {
   Reservation,
   ReserveRequest,
 } from './budgets/budgets.ts';
+export type {
+  HeldRequest,
+  HeldReservation,
+  ReleasedHolds,
+  ReleaseHoldsSelector,
+} from './budgets/held-reservations.ts';
 export {
   type CreateGatewayKeyInput,
   GATEWAY_KEY_PREFIX,

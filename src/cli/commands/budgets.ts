@@ -1,8 +1,12 @@
 import type { Command } from 'commander';
-import type { Budget, BudgetCheck, Ledger } from '../../ledger/index.ts';
+import type { Budget, BudgetCheck, HeldReservation, Ledger } from '../../ledger/index.ts';
+import type { Column } from '../output.ts';
 import { addDbOption } from '../report-flags.ts';
 
 interface BudgetFlags {
+  olderThan?: string;
+  all?: boolean;
+  includeReconcilable?: boolean;
   scope?: string;
   value?: string;
   window?: string;
@@ -59,6 +63,42 @@ export function registerBudgetsCommand(program: Command): void {
   ).action(async (id: string | undefined, flags: BudgetFlags) => {
     const { runAction } = await import('../run-action.ts');
     await runAction('budgets rm', () => removeBudget(id, flags));
+  });
+
+  addDbOption(
+    budgets
+      .command('holds')
+      .description(
+        'Reservations held at their worst case for calls whose cost is unknown (timeouts, broken connections)',
+      )
+      .option('--older-than <when>', 'only calls admitted before this: a duration back (7d) or an ISO date')
+      .option('--format <format>', 'table, csv or json', 'table'),
+  ).action(async (flags: BudgetFlags) => {
+    const { runAction } = await import('../run-action.ts');
+    await runAction('budgets holds', () => listHeld(flags));
+  });
+
+  addDbOption(
+    budgets
+      .command('release')
+      .description(
+        'Stop counting held reservations whose cost will never be known; the calls keep their unknown cost',
+      )
+      .argument('[request-ids...]', 'the ledger rows whose holds to release (from `tollgate budgets holds`)')
+      .option('--older-than <when>', 'release the holds of calls admitted before this: 7d, or an ISO date')
+      .option('--all', 'release every hold')
+      .option(
+        '--include-reconcilable',
+        'also release holds that reconciliation may still resolve (calls with a generation id)',
+      )
+      .option('--format <format>', 'table or json', 'table')
+      .addHelpText(
+        'after',
+        '\nExamples:\n  tollgate budgets release 0193a1b2-…\n  tollgate budgets release --older-than 7d',
+      ),
+  ).action(async (requestIds: string[], flags: BudgetFlags) => {
+    const { runAction } = await import('../run-action.ts');
+    await runAction('budgets release', () => releaseHeld(requestIds, flags));
   });
 }
 
@@ -134,11 +174,12 @@ async function listBudgets(flags: BudgetFlags): Promise<void> {
   const format = parseFormatFlag(flags.format, ['table', 'json'], 'table');
   const { loadCliConfig, withLedger } = await import('../open-context.ts');
   const config = loadCliConfig(flags);
-  const rows = await withLedger(config, async (ledger) => {
+  const { rows, holds } = await withLedger(config, async (ledger) => {
     const budgets = await ledger.budgets.list();
-    return await Promise.all(
+    const rows = await Promise.all(
       budgets.map(async (budget) => ({ budget, check: await checkOf(ledger, budget) })),
     );
+    return { rows, holds: budgets.length > 0 ? await ledger.budgets.holds() : [] };
   });
   if (format === 'json') {
     printJson(
@@ -169,6 +210,12 @@ async function listBudgets(flags: BudgetFlags): Promise<void> {
     ],
     'No budgets. Add one: tollgate budgets set --scope module --value summarize --window day --limit 5',
   );
+  if (holds.length > 0) {
+    const total = holds.reduce((sum, hold) => sum + hold.amount, 0n);
+    process.stdout.write(
+      `\nReserved includes ${usd(total)} held for ${holds.length} call${holds.length === 1 ? '' : 's'} of unknown cost: tollgate budgets holds\n`,
+    );
+  }
 }
 
 async function removeBudget(id: string | undefined, flags: BudgetFlags): Promise<number> {
@@ -212,4 +259,118 @@ async function removeBudget(id: string | undefined, flags: BudgetFlags): Promise
   }
   for (const budget of removed) process.stdout.write(`Removed ${describeBudget(budget)} (id ${budget.id})\n`);
   return 0;
+}
+
+const HOLD_COLUMNS = [
+  'requestId',
+  'reservedAt',
+  'amountUsd',
+  'module',
+  'userId',
+  'keyId',
+  'status',
+  'model',
+  'errorCode',
+  'generationId',
+  'reconcilable',
+] as const;
+
+function flatHold(hold: HeldReservation): Record<(typeof HOLD_COLUMNS)[number], unknown> {
+  return {
+    requestId: hold.requestId,
+    reservedAt: new Date(hold.reservedAt).toISOString(),
+    amountUsd: hold.amountUsd,
+    module: hold.module,
+    userId: hold.userId,
+    keyId: hold.keyId,
+    status: hold.request?.status ?? null,
+    model: hold.request?.model ?? null,
+    errorCode: hold.request?.errorCode ?? null,
+    generationId: hold.request?.generationId ?? null,
+    reconcilable: hold.reconcilable,
+  };
+}
+
+async function holdColumns(): Promise<Column<HeldReservation>[]> {
+  const { timestamp, usd } = await import('../output.ts');
+  return [
+    { header: 'request', value: (hold) => hold.requestId ?? '-' },
+    { header: 'reserved at', value: (hold) => timestamp(hold.reservedAt) },
+    { header: 'held', value: (hold) => usd(hold.amount), align: 'right' },
+    { header: 'module', value: (hold) => hold.module ?? '-' },
+    { header: 'user', value: (hold) => hold.userId ?? '-' },
+    { header: 'status', value: (hold) => hold.request?.status ?? '(no row)' },
+    { header: 'error', value: (hold) => hold.request?.errorCode ?? '-' },
+    {
+      header: 'resolves',
+      value: (hold) => (hold.reconcilable ? 'by reconciliation' : 'never: release it'),
+    },
+  ];
+}
+
+async function listHeld(flags: BudgetFlags): Promise<void> {
+  const { parseFormatFlag, parseTimeFlag } = await import('../flags.ts');
+  const { printCsv, printJson, printTable, usd } = await import('../output.ts');
+  const format = parseFormatFlag(flags.format, ['table', 'csv', 'json'], 'table');
+  const before = parseTimeFlag('--older-than', flags.olderThan, Date.now());
+  const { loadCliConfig, withLedger } = await import('../open-context.ts');
+  const config = loadCliConfig(flags);
+  const holds = await withLedger(config, (ledger) => ledger.budgets.holds({ before }));
+  if (format === 'json') return printJson(holds.map(flatHold));
+  if (format === 'csv') return printCsv(HOLD_COLUMNS, holds.map(flatHold));
+  printTable(holds, await holdColumns(), 'No held reservations: every finished call has a known cost.');
+  if (holds.length === 0) return;
+  const total = holds.reduce((sum, hold) => sum + hold.amount, 0n);
+  const stuck = holds.filter((hold) => !hold.reconcilable).length;
+  const advice =
+    stuck === 0
+      ? 'Reconciliation may still re-cost each of them (tollgate reconcile).'
+      : `${stuck} can never be re-costed (no generation id, or reconciliation gave up); release them with: tollgate budgets release <request-id…> or --older-than 7d`;
+  process.stdout.write(`\n${holds.length} held, ${usd(total)} in all. ${advice}\n`);
+}
+
+async function releaseHeld(requestIds: string[], flags: BudgetFlags): Promise<number> {
+  const { parseFormatFlag, parseTimeFlag, UsageError } = await import('../flags.ts');
+  const { printJson, printTable, usd } = await import('../output.ts');
+  const format = parseFormatFlag(flags.format, ['table', 'json'], 'table');
+  const before = parseTimeFlag('--older-than', flags.olderThan, Date.now());
+  const named = requestIds.length > 0;
+  if (!named && before === undefined && !flags.all) {
+    throw new UsageError(
+      'which holds? Give request ids (tollgate budgets holds lists them), --older-than 7d, or --all.',
+    );
+  }
+  if (flags.all && (named || before !== undefined)) {
+    throw new UsageError('--all releases every hold: drop the request ids and --older-than, or drop --all.');
+  }
+  const { loadCliConfig, withLedger } = await import('../open-context.ts');
+  const config = loadCliConfig(flags);
+  const result = await withLedger(config, (ledger) =>
+    ledger.budgets.releaseHolds({
+      requestIds: named ? requestIds : undefined,
+      before,
+      all: flags.all === true,
+      includeReconcilable: flags.includeReconcilable === true,
+    }),
+  );
+  if (format === 'json') {
+    printJson({
+      released: result.released.map(flatHold),
+      skipped: result.skipped.map(flatHold),
+      notHeld: result.notHeld,
+    });
+  } else {
+    const total = result.released.reduce((sum, hold) => sum + hold.amount, 0n);
+    if (result.released.length > 0) printTable(result.released, await holdColumns(), '');
+    process.stdout.write(
+      `Released ${result.released.length} held reservation${result.released.length === 1 ? '' : 's'} (${usd(total)}); the calls keep their unknown cost.\n`,
+    );
+    if (result.skipped.length > 0) {
+      process.stderr.write(
+        `Left ${result.skipped.length} that reconciliation may still re-cost (they have a generation id): run tollgate reconcile, or add --include-reconcilable.\n`,
+      );
+    }
+    for (const id of result.notHeld) process.stderr.write(`No held reservation for request ${id}.\n`);
+  }
+  return result.notHeld.length > 0 ? 1 : 0;
 }

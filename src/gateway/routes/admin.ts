@@ -57,6 +57,20 @@ const reportQuery = z.strictObject({
   format: z.enum(['json', 'csv']).optional(),
 });
 
+const holdsQuery = z.strictObject({ before: time.optional() });
+
+const releaseHoldsBody = z
+  .strictObject({
+    requestIds: z.array(z.string().min(1).max(128)).min(1).max(10_000).optional(),
+    before: z.union([z.number().int().nonnegative(), time]).optional(),
+    all: z.boolean().optional(),
+    includeReconcilable: z.boolean().optional(),
+  })
+  .refine(
+    (body) => (body.all === true) !== (body.requestIds !== undefined || body.before !== undefined),
+    'say which holds to release: "requestIds" and/or "before", or "all": true (not both)',
+  );
+
 function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   // Bodies arrive as bytes (the gateway parses JSON itself, once, with clear errors).
   const input = Buffer.isBuffer(value) ? parseJsonObject(value) : value;
@@ -192,6 +206,18 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: GatewayContext): 
       return reply.send({ removed: true });
     },
   );
+
+  // Reservations held at their worst case for calls of unknown cost, and their release.
+  app.get('/admin/budgets/holds', { preHandler: admin }, async (request, reply) => {
+    const query = parse(holdsQuery, request.query, 'query');
+    const holds = await ctx.ledger.budgets.holds({ before: query.before });
+    return reply.send({ data: toPlainJson(holds) });
+  });
+  app.post('/admin/budgets/holds/release', { preHandler: admin }, async (request, reply) => {
+    const body = parse(releaseHoldsBody, request.body, 'release');
+    const result = await ctx.ledger.budgets.releaseHolds(body);
+    return reply.send(toPlainJson(result));
+  });
 
   app.get('/admin/reports/spend', { preHandler: admin }, async (request, reply) => {
     const query = parse(reportQuery, request.query, 'query');

@@ -153,6 +153,85 @@ for (const dialect of DIALECTS) {
       expect(await survivor.budgets.cleanupExpired()).toBe(0);
     });
 
+    it('lists held reservations and releases those no reconciliation can resolve, leaving the rows as they are', async () => {
+      const clock = manualClock();
+      const ledger = await dbs.open({ clock, reservationTtlMs: 60_000 });
+      await ledger.budgets.set({ scope: 'module', scopeValue: 'm', window: 'total', limit: usd('1') });
+      const reserved = () => ledger.budgets.status({ module: 'm' }).then((checks) => checks[0]?.reserved);
+      // A call that timed out before any answer: no generation id, so its cost can never be known.
+      const holdFor = async (generationId: string | null, amount: string) => {
+        const { id } = await ledger.begin({ module: 'm', userId: 'u1', modelRequested: 'a/b' });
+        const reservation = await ledger.budgets.reserve({
+          module: 'm',
+          userId: 'u1',
+          amount: usd(amount),
+          requestId: id,
+        });
+        await ledger.complete(id, {
+          status: 'error',
+          cost: null,
+          generationId,
+          errorCode: 'timeout',
+          errorMessage: 'attempt timed out',
+        });
+        await ledger.budgets.settle(reservation.id, null, { requestId: id });
+        clock.advance(1_000);
+        return id;
+      };
+      const lost = await holdFor(null, '0.4');
+      const cutOff = clock.now();
+      const lostLater = await holdFor(null, '0.2');
+      const pendingBill = await holdFor('gen-later', '0.3');
+      expect(await reserved()).toBe(usd('0.9'));
+      await expect(ledger.budgets.reserve({ module: 'm', amount: usd('0.2') })).rejects.toBeInstanceOf(
+        BudgetExceededError,
+      );
+
+      const holds = await ledger.budgets.holds();
+      expect(holds.map((hold) => [hold.requestId, hold.amountUsd, hold.reconcilable])).toEqual([
+        [lost, '0.4', false],
+        [lostLater, '0.2', false],
+        [pendingBill, '0.3', true],
+      ]);
+      expect(holds[0]).toMatchObject({
+        module: 'm',
+        userId: 'u1',
+        request: { status: 'error', model: 'a/b', generationId: null, errorCode: 'timeout' },
+      });
+      expect((await ledger.budgets.holds({ before: cutOff })).map((hold) => hold.requestId)).toEqual([lost]);
+
+      // By age: only the hold admitted before the cut-off goes.
+      const byAge = await ledger.budgets.releaseHolds({ before: cutOff });
+      expect(byAge.released.map((hold) => hold.requestId)).toEqual([lost]);
+      expect(await reserved()).toBe(usd('0.5'));
+
+      // By row: the one awaiting its generation record is left to reconciliation unless forced;
+      // an id with no hold is named.
+      const byRow = await ledger.budgets.releaseHolds({ requestIds: [pendingBill, lostLater, lost] });
+      expect(byRow.released.map((hold) => hold.requestId)).toEqual([lostLater]);
+      expect(byRow.skipped.map((hold) => hold.requestId)).toEqual([pendingBill]);
+      expect(byRow.notHeld).toEqual([lost]);
+      expect(await reserved()).toBe(usd('0.3'));
+      const forced = await ledger.budgets.releaseHolds({ all: true, includeReconcilable: true });
+      expect(forced.released.map((hold) => hold.requestId)).toEqual([pendingBill]);
+      expect(await reserved()).toBe(0n);
+      expect(await ledger.budgets.holds()).toEqual([]);
+
+      // The rows are untouched: their cost is still unknown, and a record found later still costs them.
+      const row = await ledger.getRequest(lost);
+      expect(row).toMatchObject({ status: 'error', cost: null, costKnown: false, errorCode: 'timeout' });
+      await ledger.reconciliation.applyGeneration(
+        pendingBill,
+        { id: 'gen-later', total_cost: 0.05 },
+        clock.now(),
+      );
+      expect((await ledger.budgets.status({ module: 'm' }))[0]?.spent).toBe(usd('0.05'));
+
+      await expect(ledger.budgets.releaseHolds({})).rejects.toThrow(/requestIds, before, or all/);
+      await expect(ledger.budgets.releaseHolds({ requestIds: [''] })).rejects.toThrow(/non-empty/);
+      await expect(ledger.budgets.holds({ before: Number.NaN })).rejects.toThrow(/epoch milliseconds/);
+    });
+
     it('never lets a concurrent storm of reservations exceed the limit', async () => {
       const url = await dbs.url();
       const first = await dbs.open({ url });

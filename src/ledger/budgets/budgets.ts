@@ -10,6 +10,13 @@ import { optionalMoney, optionalText } from '../write/row-values.ts';
 import { BudgetExceededError, type BudgetSummary } from './budget-exceeded-error.ts';
 import { budgetUseInWindow } from './budget-spend.ts';
 import { BUDGET_SCOPES, BUDGET_WINDOWS, type BudgetScope, type BudgetWindow } from './budget-windows.ts';
+import {
+  type HeldReservation,
+  listHolds,
+  type ReleasedHolds,
+  type ReleaseHoldsSelector,
+  releaseHolds,
+} from './held-reservations.ts';
 
 export interface Budget extends BudgetSummary {
   limitUsd: string;
@@ -56,6 +63,11 @@ export interface Reservation {
   recorded: boolean;
   /** The applicable budgets as they stood, before this reservation. */
   budgets: BudgetCheck[];
+}
+
+function instant(value: number, name: string): number {
+  if (!Number.isSafeInteger(value)) throw invalidInput(`${name} must be an instant in epoch milliseconds`);
+  return value;
 }
 
 function budgetFromRow(row: {
@@ -276,6 +288,43 @@ export class Budgets {
   /** The call did not happen (or cost nothing): the reservation stops counting. */
   async release(reservationId: string): Promise<void> {
     await this.#backend.db.deleteFrom('budget_reservations').where('id', '=', reservationId).execute();
+  }
+
+  /**
+   * The reservations held at their worst case for calls whose cost is unknown, oldest first
+   * (`before`: admitted before that instant). They count against their budgets until
+   * reconciliation finds the cost, or an operator releases them.
+   */
+  async holds(options: { before?: number } = {}): Promise<HeldReservation[]> {
+    const before = options.before === undefined ? undefined : instant(options.before, 'before');
+    return await listHolds(this.#backend.db, { before }).catch((error: unknown) => this.#failed(error));
+  }
+
+  /**
+   * Stops counting the holds the selector names, for calls whose cost will never be known (no
+   * generation id, or reconciliation gave up). Holds reconciliation may still resolve are left to
+   * it unless `includeReconcilable`. The calls' rows are not changed: their cost stays unknown.
+   */
+  async releaseHolds(selector: ReleaseHoldsSelector): Promise<ReleasedHolds> {
+    const requestIds = selector.requestIds?.map((id) => {
+      const text = optionalText(id, 'requestIds[]');
+      if (text === null) throw invalidInput('requestIds must be non-empty strings');
+      return text;
+    });
+    const before = selector.before === undefined ? undefined : instant(selector.before, 'before');
+    if (!selector.all && (requestIds === undefined || requestIds.length === 0) && before === undefined) {
+      throw invalidInput('say which holds to release: requestIds, before, or all');
+    }
+    return await this.#backend
+      .writeTransaction((trx) =>
+        releaseHolds(trx, {
+          requestIds: requestIds?.length ? requestIds : undefined,
+          before,
+          all: selector.all === true,
+          includeReconcilable: selector.includeReconcilable === true,
+        }),
+      )
+      .catch((error: unknown) => this.#failed(error));
   }
 
   /** Deletes active reservations past their TTL (they already stopped counting). */
