@@ -114,6 +114,22 @@ describe('the pass-through never carries a metered route unmetered', () => {
     }
   });
 
+  it("takes the key from x-api-key on tollgate's own routes too: the catalogue, generations, the admin API", async () => {
+    const viaApiKey = (path: string, key = keySecret) =>
+      rawRequest(t.gateway.url, 'GET', path, { 'x-api-key': key });
+    for (const path of ['/v1/models', '/api/v1/models', '/v1/models/openai%2Fgpt-4o-mini']) {
+      const answer = await viaApiKey(path);
+      expect(answer.status, path).toBe(200);
+    }
+    const generation = await viaApiKey('/api/v1/generation?id=gen-none');
+    expect(generation.status).toBe(404);
+    expect(generation.json.error?.message).toMatch(/No generation gen-none/);
+    expect((await viaApiKey('/admin/keys', ADMIN_KEY)).status).toBe(200);
+    // A gateway key is still only a gateway key there.
+    expect((await viaApiKey('/admin/keys')).status).toBe(403);
+    expect((await viaApiKey('/v1/models', 'tg-not-a-key')).status).toBe(401);
+  });
+
   it('still passes catalogue routes through for a gateway key, with their query', async () => {
     const answer = await send('GET', '/api/v1/models/count?output_modalities=text', keySecret);
     expect(answer.status).toBe(200);

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { REPORT_DIMENSIONS, REQUEST_STATUSES, type ReportFilters } from '../../ledger/index.ts';
 import { moneyFromUsd } from '../../shared/money.ts';
 import { toCsv, toPlainJson } from '../../shared/plain-json.ts';
-import { requireAdmin } from '../auth.ts';
+import { credentialsOf, requireAdmin } from '../auth.ts';
 import type { GatewayContext } from '../gateway-context.ts';
 import { GatewayError } from '../gateway-error.ts';
 import { DRIFT_COLUMNS, REQUEST_COLUMNS, spendColumns } from '../report-columns.ts';
@@ -120,7 +120,7 @@ function flattenGroup(row: Record<string, unknown>): Record<string, unknown> {
 /** The admin API (admin key): gateway keys, budgets, reports and recent requests. */
 export function registerAdminRoutes(app: FastifyInstance, ctx: GatewayContext): void {
   const admin = async (request: FastifyRequest) => {
-    const principal = await ctx.auth.authenticate(request.headers.authorization);
+    const principal = await ctx.auth.authenticate(credentialsOf(request.headers));
     requireAdmin(principal, await ctx.auth.isOpen());
   };
 

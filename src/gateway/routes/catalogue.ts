@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { LedgerRow } from '../../ledger/index.ts';
 import type { ModelInfo } from '../../pricing/index.ts';
 import { moneyToNumber } from '../../shared/money.ts';
+import { credentialsOf } from '../auth.ts';
 import type { GatewayContext } from '../gateway-context.ts';
 import { GatewayError } from '../gateway-error.ts';
 import { passThrough } from './passthrough.ts';
@@ -15,14 +16,14 @@ export function registerCatalogueRoutes(app: FastifyInstance, ctx: GatewayContex
     app.get(`${prefix}/models`, async (request, reply) => {
       // Filters and paging are OpenRouter's to apply: such queries go through as they are.
       if (prefix === '/api/v1' && request.url.includes('?')) return passThrough(ctx, request, reply);
-      await ctx.auth.authenticate(request.headers.authorization);
+      await ctx.auth.authenticate(credentialsOf(request.headers));
       return reply.send({ object: 'list', data: (await catalogue(ctx)).map(openAiModel) });
     });
   }
   // OpenAI's `models.retrieve(id)`. Under /api/v1, /models/… are OpenRouter's own routes
   // (a model's endpoints), passed through.
   app.get<{ Params: { '*': string } }>('/v1/models/*', async (request, reply) => {
-    await ctx.auth.authenticate(request.headers.authorization);
+    await ctx.auth.authenticate(credentialsOf(request.headers));
     // Model ids hold a slash, which SDKs send encoded (openai%2Fgpt-4o) or not; the router
     // leaves an encoded slash as it came.
     const id = request.params['*'].replaceAll(/%2F/gi, '/');
@@ -36,7 +37,7 @@ export function registerCatalogueRoutes(app: FastifyInstance, ctx: GatewayContex
   });
 
   app.get<{ Querystring: { id?: string } }>('/api/v1/generation', async (request, reply) => {
-    const principal = await ctx.auth.authenticate(request.headers.authorization);
+    const principal = await ctx.auth.authenticate(credentialsOf(request.headers));
     const id = request.query.id;
     if (!id || typeof id !== 'string')
       throw new GatewayError('invalid_request', 'Pass the generation id: /api/v1/generation?id=gen-…');
