@@ -25,7 +25,12 @@ function scriptedFetch(script: Record<string, Array<FetchGenerationResult | Erro
   return { fetchGeneration, calls };
 }
 
-async function completedRow(ledger: Ledger, generationId: string, cost: bigint | null) {
+async function completedRow(
+  ledger: Ledger,
+  generationId: string,
+  cost: bigint | null,
+  costSource: 'usage' | 'estimate' = 'usage',
+) {
   const { id } = await ledger.begin({
     module: 'm',
     userId: 'u1',
@@ -36,7 +41,8 @@ async function completedRow(ledger: Ledger, generationId: string, cost: bigint |
     generationId,
     provider: 'Google AI Studio',
     cost,
-    costSource: cost === null ? null : 'usage',
+    costSource: cost === null ? null : costSource,
+    estimatedCost: costSource === 'estimate' ? cost : null,
     usage: { promptTokens: 10, completionTokens: 20 },
   });
   return id;
@@ -98,20 +104,23 @@ for (const dialect of DIALECTS) {
       expect(fake.calls).toEqual(['gen-A', 'gen-A', 'gen-A']);
     });
 
-    it('keeps the source when the bill agrees, and fills an unknown cost and native counts', async () => {
+    it('keeps a billed source when the bill agrees, marks an agreeing estimate as billed, and fills an unknown cost and native counts', async () => {
       const clock = manualClock();
       const ledger = await dbs.open({ clock, reconcileAfterMs: 0 });
       const streamed = fixture('generation-streamed-openai.json');
       const agreeing = await completedRow(ledger, 'gen-same', moneyFromUsd('0.0001525'));
       const unknown = await completedRow(ledger, 'gen-unknown', null);
+      // A row costed from the catalogue (a usage without cost, as Anthropic's Messages usage is).
+      const estimated = await completedRow(ledger, 'gen-estimated', moneyFromUsd('0.0001525'), 'estimate');
       const fake = scriptedFetch({
         'gen-same': [{ status: 'found', record: streamed }],
+        'gen-estimated': [{ status: 'found', record: { ...streamed.data, id: 'gen-estimated' } }],
         'gen-unknown': [
           { status: 'found', record: { ...streamed.data, id: 'gen-unknown', native_tokens_prompt: 99 } },
         ],
       });
       const summary = await ledger.reconciler({ fetchGeneration: fake.fetchGeneration }).runOnce();
-      expect(summary).toMatchObject({ claimed: 2, reconciled: 2, costChanged: 1 });
+      expect(summary).toMatchObject({ claimed: 3, reconciled: 3, costChanged: 1 });
       expect(await ledger.getRequest(agreeing)).toMatchObject({
         costSource: 'usage',
         promptTokens: 14,
@@ -124,11 +133,20 @@ for (const dialect of DIALECTS) {
         costKnown: true,
         promptTokens: 99,
       });
+      // The bill confirmed the estimate: the figure is now the bill's, and drift counts the row.
+      expect(await ledger.getRequest(estimated)).toMatchObject({
+        cost: moneyFromUsd('0.0001525'),
+        costSource: 'generation',
+        estimatedCost: moneyFromUsd('0.0001525'),
+      });
+      expect(await ledger.reports.driftByModel()).toEqual([
+        expect.objectContaining({ requests: 1, estimated: moneyFromUsd('0.0001525'), drift: 0n }),
+      ]);
       const report = (await ledger.reports.spend()).rows[0];
       expect(report).toMatchObject({
         unknownCostCount: 0,
-        spend: 2n * moneyFromUsd('0.0001525'),
-        promptTokens: 113,
+        spend: 3n * moneyFromUsd('0.0001525'),
+        promptTokens: 127,
       });
     });
 

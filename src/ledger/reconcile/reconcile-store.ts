@@ -49,6 +49,9 @@ export function reconciledValues(row: RequestsRow, record: GenerationRecord, now
   const billed = usdOrNull(record.total_cost ?? record.usage);
   const previous = toBigint(row.cost);
   const costChanged = billed !== null && billed !== previous;
+  // A bill that agrees with a catalogue estimate still makes the figure a billed one: reports that
+  // compare estimates with bills (drift) must count the rows whose estimate was right.
+  const fromBill = costChanged || (billed !== null && row.cost_source === 'estimate');
   const tokens = {
     promptTokens: record.native_tokens_prompt ?? record.tokens_prompt ?? toNumber(row.prompt_tokens),
     completionTokens:
@@ -62,8 +65,9 @@ export function reconciledValues(row: RequestsRow, record: GenerationRecord, now
   return {
     costChanged,
     values: {
-      // The billed figure wins when it differs from ours or we had none; an equal one keeps its source.
-      ...(costChanged ? { cost: billed, cost_source: 'generation', cost_known: 1 } : {}),
+      // The billed figure wins when it differs from ours, we had none, or ours was an estimate; a
+      // billed figure it agrees with (the answer's usage.cost) keeps its source.
+      ...(fromBill ? { cost: billed, cost_source: 'generation', cost_known: 1 } : {}),
       upstream_inference_cost: upstream ?? toBigint(row.upstream_inference_cost),
       is_byok:
         record.is_byok === null || record.is_byok === undefined
