@@ -268,6 +268,34 @@ describe("Anthropic's Messages API through the gateway (Anthropic's SDK)", () =>
     expect(t.sim.state.generation(data.id)?.data.external_user).toBe('u-m1');
   });
 
+  it("lets X-Tollgate-User win over metadata.user_id, which tools fill by themselves (Claude Code's session JSON)", async () => {
+    const blob = JSON.stringify({ device_id: 'd1', account_uuid: '', session_id: 's1' });
+    const ask = (metadata: { user_id: string } | undefined, user: string) =>
+      anthropic.messages
+        .create(
+          {
+            model: CLAUDE,
+            max_tokens: 20,
+            messages: [{ role: 'user', content: 'hi' }],
+            ...(metadata ? { metadata } : {}),
+          },
+          { headers: { 'x-tollgate-user': user } },
+        )
+        .withResponse();
+    const overridden = await ask({ user_id: blob }, 'alice');
+    expect(await settledRow(overridden.response.headers.get('x-tollgate-request-id'))).toMatchObject({
+      userId: 'alice',
+    });
+    // The caller's own field goes upstream as it came.
+    expect(t.sim.state.generation(overridden.data.id)?.data.external_user).toBe(blob);
+    // With none, the attributed user goes upstream in Anthropic's field.
+    const filled = await ask(undefined, 'bob');
+    expect(await settledRow(filled.response.headers.get('x-tollgate-request-id'))).toMatchObject({
+      userId: 'bob',
+    });
+    expect(t.sim.state.generation(filled.data.id)?.data.external_user).toBe('bob');
+  });
+
   it('streams, and counts cached prompt tokens the Anthropic way (input_tokens leaves the cache out)', async () => {
     const long = 'The tollgate ledger records every call. '.repeat(300);
     const request: Anthropic.MessageCreateParams = {

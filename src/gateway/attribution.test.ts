@@ -79,6 +79,17 @@ describe('attributionOf', () => {
       module: 'ingest',
     });
   });
+
+  it('lets the header win over a body field clients fill by themselves (headerFirst)', () => {
+    const blob = JSON.stringify({ device_id: 'd', session_id: 's' });
+    const attribute = (headers: Record<string, string>, user: unknown) =>
+      attributionOf(headers, user, anonymous, 'r', undefined, 'metadata.user_id', true).userId;
+    expect(attribute({ 'x-tollgate-user': 'alice' }, blob)).toBe('alice');
+    expect(attribute({}, blob)).toBe(blob);
+    // The field the header overrides is not held against the call.
+    expect(attribute({ 'x-tollgate-user': 'alice' }, 42)).toBe('alice');
+    expect(() => attribute({}, 42)).toThrow('"metadata.user_id" must be a string');
+  });
 });
 
 describe('parseTags', () => {

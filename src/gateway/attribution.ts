@@ -72,7 +72,7 @@ function checkedUserId(value: string, where: string): string {
 
 /**
  * Who a gateway call is for: module from `X-Tollgate-Module`, user from the body's `user` or
- * `X-Tollgate-User`, tags from `X-Tollgate-Tags` (a JSON object, or `k=v,k2=v2`); the gateway
+ * `X-Tollgate-User` (the header first when `headerFirst`), tags from `X-Tollgate-Tags` (a JSON object, or `k=v,k2=v2`); the gateway
  * key's defaults fill what the request leaves out.
  */
 export function attributionOf(
@@ -83,19 +83,21 @@ export function attributionOf(
   rawHeaders?: readonly string[],
   /** Where the body named its user, for error messages (Anthropic's is `metadata.user_id`). */
   userField = 'user',
+  /** X-Tollgate-User wins over the body's user (see BodyUser.headerFirst). */
+  headerFirst = false,
 ): Attribution {
   const key = principal.kind === 'key' ? principal.key : undefined;
   const moduleHeader = headerText(headers['x-tollgate-module'], 'X-Tollgate-Module', rawHeaders);
   const userHeader = headerText(headers['x-tollgate-user'], 'X-Tollgate-User', rawHeaders);
   const tagsHeader = headerText(headers['x-tollgate-tags'], 'X-Tollgate-Tags', rawHeaders);
-  if (bodyUser !== undefined && bodyUser !== null && typeof bodyUser !== 'string') {
+  let userId: string | null = null;
+  if (headerFirst && userHeader !== undefined) userId = checkedUserId(userHeader, 'X-Tollgate-User');
+  else if (bodyUser !== undefined && bodyUser !== null && typeof bodyUser !== 'string') {
     throw new GatewayError(
       'invalid_request',
       `"${userField}" must be a string (a stable id of your end user).`,
     );
-  }
-  let userId: string | null = null;
-  if (typeof bodyUser === 'string') userId = checkedUserId(bodyUser, `The body's "${userField}"`);
+  } else if (typeof bodyUser === 'string') userId = checkedUserId(bodyUser, `The body's "${userField}"`);
   else if (userHeader !== undefined) userId = checkedUserId(userHeader, 'X-Tollgate-User');
   else userId = key?.defaultUser ?? null;
   return {

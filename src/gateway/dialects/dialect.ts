@@ -16,6 +16,11 @@ import type { StreamFacts, UpstreamStreamError } from '../stream-relay.ts';
 export interface InferenceDialect {
   /** The end user the body names (attribution), and the field that names it, for error messages. */
   userOf(body: JsonObject): BodyUser;
+  /**
+   * `body` with the attributed end user filled in where this dialect names one, when the body
+   * names none (OpenRouter then sees the same user as the ledger). `body` itself otherwise.
+   */
+  withUser(body: JsonObject, userId: string): JsonObject;
   /** The request as the meter reads it: the body's fields plus chat-shaped `messages`, `max_tokens`, `models`. */
   meteringView(body: JsonObject): JsonObject;
   /**
@@ -39,6 +44,11 @@ export interface InferenceDialect {
 export interface BodyUser {
   value: unknown;
   field: string;
+  /**
+   * Whether X-Tollgate-User wins over it. A field clients fill by themselves (Claude Code puts a
+   * per-session JSON in Anthropic's `metadata.user_id`) must not stop the operator's header.
+   */
+  headerFirst: boolean;
 }
 
 /** What the gateway says when it has to end a stream itself. */

@@ -383,11 +383,32 @@ describe('the Messages dialect at the meter', () => {
     expect(messagesDialect.userOf({ metadata: { user_id: 'u-1' } })).toEqual({
       value: 'u-1',
       field: 'metadata.user_id',
+      headerFirst: true,
     });
     expect(messagesDialect.userOf({ user: 'u-2', metadata: { user_id: 'u-1' } })).toEqual({
       value: 'u-2',
       field: 'user',
+      headerFirst: false,
     });
+  });
+
+  it("sends the attributed user upstream in Anthropic's metadata.user_id, never as a top-level user", () => {
+    expect(messagesDialect.withUser({ model: 'm' }, 'alice')).toEqual({
+      model: 'm',
+      metadata: { user_id: 'alice' },
+    });
+    const tagged = { model: 'm', metadata: { trace: 't' } };
+    expect(messagesDialect.withUser(tagged, 'alice')).toEqual({
+      model: 'm',
+      metadata: { trace: 't', user_id: 'alice' },
+    });
+    expect(tagged.metadata).toEqual({ trace: 't' }); // the caller's body is not changed
+    // The caller's own field stays as it came.
+    const own = { model: 'm', metadata: { user_id: 'session-blob' } };
+    expect(messagesDialect.withUser(own, 'alice')).toBe(own);
+    const top = { model: 'm', user: 'u' };
+    expect(messagesDialect.withUser(top, 'alice')).toBe(top);
+    expect(responsesDialect.withUser({ model: 'm' }, 'alice')).toEqual({ model: 'm', user: 'alice' });
   });
 
   it('reads a whole message, and an error body as a failure', () => {

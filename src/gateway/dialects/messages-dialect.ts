@@ -32,11 +32,20 @@ const FINISH_REASONS: Readonly<Record<string, string>> = {
 
 /** Anthropic's Messages API as OpenRouter serves it (`POST /messages`, api reference §11.4). */
 export const messagesDialect: InferenceDialect = {
-  // Anthropic's own place for the end user is `metadata.user_id`.
+  // Anthropic's own place for the end user is `metadata.user_id`. Tools fill it by themselves
+  // (Claude Code with a JSON of device and session ids), so X-Tollgate-User wins over it.
   userOf: (body) =>
     body.user !== undefined
-      ? { value: body.user, field: 'user' }
-      : { value: objectOf(body.metadata)?.user_id, field: 'metadata.user_id' },
+      ? { value: body.user, field: 'user', headerFirst: false }
+      : { value: objectOf(body.metadata)?.user_id, field: 'metadata.user_id', headerFirst: true },
+  // Not a top-level `user`, which is not a field of Anthropic's Messages API.
+  withUser(body, userId) {
+    if (body.user !== undefined) return body;
+    const metadata = objectOf(body.metadata);
+    if (metadata?.user_id !== undefined || (body.metadata !== undefined && metadata === undefined))
+      return body;
+    return { ...body, metadata: { ...metadata, user_id: userId } };
+  },
 
   meteringView(body) {
     const messages: unknown[] = [];

@@ -32,7 +32,8 @@ const WANTED = new Set([
 
 /** OpenAI's Responses API as OpenRouter serves it (`POST /responses`, api reference §11.3). */
 export const responsesDialect: InferenceDialect = {
-  userOf: (body) => ({ value: body.user, field: 'user' }),
+  userOf: (body) => ({ value: body.user, field: 'user', headerFirst: false }),
+  withUser: (body, userId) => (body.user === undefined ? { ...body, user: userId } : body),
 
   meteringView(body) {
     const messages: unknown[] = [];

@@ -109,12 +109,19 @@ async function proxyCall(
       requestId,
       incoming.rawHeaders,
       named?.field,
+      named?.headerFirst,
     );
     streamed = route.streamable && body.stream === true;
     if (streamed) releaseStream = ctx.rateLimiter.openStream(principal, ctx.maxStreamsPerKey);
-    // `user` reaches OpenRouter even when it came from a header or the key's default.
-    const withUser =
-      body.user === undefined && attribution.userId ? { ...body, user: attribution.userId } : body;
+    // The user reaches OpenRouter even when it came from a header or the key's default.
+    const userId = attribution.userId;
+    const withUser = !userId
+      ? body
+      : dialect
+        ? dialect.withUser(body, userId)
+        : body.user === undefined
+          ? { ...body, user: userId }
+          : body;
     call = await ctx.meter.admit({
       id: requestId,
       startedAt,
