@@ -99,6 +99,17 @@ describe('the pass-through never carries a metered route unmetered', () => {
     );
     expect(viaApiKey.status).toBe(404);
     expect(upstreamCalls()).toBe(upstreamBefore + 2);
+    // Unmetered, so the log is its only record: each upstream error is logged with OpenRouter's answer.
+    const failures = t.logs
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((entry) => entry.msg === 'upstream error' && entry.url === '/api/v1/messages/count_tokens');
+    expect(failures).toHaveLength(2);
+    expect(failures[0]).toMatchObject({
+      method: 'POST',
+      status: 404,
+      error: expect.stringContaining('No route for POST'),
+    });
+    for (const line of t.logs) expect(line).not.toContain(keySecret);
   });
 
   it('meters /responses and /messages, so another spelling of them is refused like any metered route', async () => {

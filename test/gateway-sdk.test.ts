@@ -2,7 +2,7 @@ import { OpenRouter } from '@openrouter/sdk';
 import * as OpenRouterErrors from '@openrouter/sdk/models/errors';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { moneyFromUsd } from '../src/shared/money.ts';
+import { moneyFromUsd, moneyToUsdString } from '../src/shared/money.ts';
 import { eventually, startTestGateway, type TestGateway } from './helpers/gateway.ts';
 
 let t: TestGateway;
@@ -203,6 +203,17 @@ describe('the official openai SDK through the gateway', () => {
   it('never writes a key into a log line', () => {
     expect(t.logs.length).toBeGreaterThan(0);
     for (const line of t.logs) expect(line).not.toContain(t.upstreamKey);
+  });
+
+  it("logs a call's cost as exact USD text, as the ledger holds it", async () => {
+    const completed = t.logs
+      .map((line) => JSON.parse(line) as { msg: string; requestId?: string; costUsd?: string | null })
+      .filter((entry) => entry.msg === 'call completed' && typeof entry.costUsd === 'string');
+    expect(completed.length).toBeGreaterThan(0);
+    for (const entry of completed) {
+      const row = await t.gateway.ledger.getRequest(entry.requestId ?? '');
+      expect(entry.costUsd).toBe(row?.cost === null || row === undefined ? null : moneyToUsdString(row.cost));
+    }
   });
 });
 

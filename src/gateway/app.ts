@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import { isAPIError } from '../client/index.ts';
 import { uuidv7 } from '../shared/ids.ts';
 import { answerClientError } from './client-errors.ts';
 import type { GatewayContext } from './gateway-context.ts';
@@ -148,7 +149,25 @@ export function buildGatewayApp(ctx: GatewayContext, options: GatewayAppOptions)
   app.setErrorHandler((error: FastifyError | Error, request, reply) => {
     const gatewayError = frameworkError(error, options.bodyLimitBytes) ?? toGatewayError(error);
     ctx.metrics.recordError('http', gatewayError.code);
-    if (gatewayError.status >= 500) {
+    if (isAPIError(error)) {
+      // OpenRouter's answer on a passed-through or catalogue route, logged whole (it is already
+      // redacted); the caller gets the safe message.
+      ctx.logger.warn(
+        {
+          requestId: request.id,
+          method: request.method,
+          url: request.url,
+          status: error.status,
+          code: error.code,
+          errorType: error.errorType,
+          provider: error.providerName,
+          generationId: error.generationId,
+          error: error.message,
+          metadata: error.metadata,
+        },
+        'upstream error',
+      );
+    } else if (gatewayError.status >= 500) {
       ctx.logger.error({ requestId: request.id, url: request.url, error: error.message }, 'request failed');
     }
     return reply

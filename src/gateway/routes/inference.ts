@@ -14,7 +14,7 @@ import {
 } from '../../metering/index.ts';
 import type { UsageLike } from '../../pricing/index.ts';
 import { nonEmptyString } from '../../shared/json-object.ts';
-import { moneyToNumber } from '../../shared/money.ts';
+import { moneyToNumber, moneyToUsdString } from '../../shared/money.ts';
 import { attributionOf } from '../attribution.ts';
 import { credentialsOf, type Principal } from '../auth.ts';
 import { type AnswerFacts, type InferenceDialect, statusOfError } from '../dialects/dialect.ts';
@@ -471,7 +471,7 @@ function reportCall(
       status: finished.status,
       httpStatus: end.httpStatus,
       generationId: end.generationId,
-      cost: finished.cost === null ? null : finished.cost.toString(),
+      costUsd: finished.cost === null ? null : moneyToUsdString(finished.cost),
       latencyMs: now - call.startedAt,
       error: end.failure ? { code: end.failure.code, message: end.failure.message } : undefined,
     },

@@ -37,6 +37,7 @@ export async function passThrough(
   if (queryAt !== -1)
     for (const [name, value] of new URLSearchParams(request.url.slice(queryAt + 1))) query[name] = value;
   const body = Buffer.isBuffer(request.body) && request.body.length > 0 ? request.body : undefined;
+  const startedAt = ctx.clock.now();
   const opened = await ctx.client.forward.open({
     method: request.method as HttpMethod,
     path: path.raw,
@@ -51,7 +52,22 @@ export async function passThrough(
     }
     const chunks: Buffer[] = [];
     for await (const chunk of opened.body) chunks.push(chunk as Buffer);
-    return reply.code(opened.status).send(Buffer.concat(chunks));
+    const answer = Buffer.concat(chunks);
+    // Unmetered, so the log is its only record (an error status threw above: the app's error
+    // handler logs it whole).
+    if (ctx.logger.isLevelEnabled('debug')) {
+      ctx.logger.debug(
+        {
+          method: request.method,
+          path: path.raw,
+          status: opened.status,
+          keyId: principal.kind === 'key' ? principal.key.id : undefined,
+          latencyMs: ctx.clock.now() - startedAt,
+        },
+        'passed-through call',
+      );
+    }
+    return reply.code(opened.status).send(answer);
   } finally {
     opened.release();
   }
