@@ -6,6 +6,7 @@ import { APIError, errorFromResponse, type OpenRouterError, PaymentRequiredError
 import { normalizeHeaders, type ResponseHeaders } from './headers.ts';
 import type { Limiter, Release } from './limiter.ts';
 import { linkedAbort } from './linked-abort.ts';
+import { checkRequestOptions } from './option-checks.ts';
 import { bodyExcerpt } from './redact.ts';
 import { isErrorOnlyBody, parseJson, parseOrText, readBody } from './response-body.ts';
 import { decideRetry, type RetryFailure, type RetryPolicy } from './retry-policy.ts';
@@ -116,6 +117,8 @@ export async function runWithRetries<T>(
   keepSlot: boolean,
   attemptFn: (signal: AbortSignal, attempt: number) => Promise<AttemptSuccess<T>>,
 ): Promise<RunResult<T>> {
+  // Before any timer or limiter slot exists: a refused call leaves nothing behind.
+  checkRequestOptions(options);
   const policy =
     options.maxRetries === undefined ? ctx.policy : { ...ctx.policy, maxRetries: options.maxRetries };
   const startedAtMs = ctx.clock.now();

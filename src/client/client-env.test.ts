@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createOpenRouterClient } from './client.ts';
 import {
   ClientConfigError,
   DEFAULT_BASE_URL,
@@ -6,6 +7,7 @@ import {
   parseDotenv,
   resolveClientOptions,
 } from './client-env.ts';
+import type { ClientOptions } from './types.ts';
 
 describe('resolveClientOptions', () => {
   it('options win over the environment, which wins over .env', () => {
@@ -38,6 +40,38 @@ describe('resolveClientOptions', () => {
     expect(() => resolveClientOptions({ baseUrl: 'ftp://x' }, {})).toThrow(ClientConfigError);
     expect(() => resolveClientOptions({ baseUrl: 'not a url' }, {})).toThrow(ClientConfigError);
     expect(() => resolveClientOptions({ timeoutMs: -1 }, {})).toThrow(ClientConfigError);
+  });
+
+  it.each<[string, ClientOptions, RegExp]>([
+    ['timeoutMs 0', { timeoutMs: 0 }, /^timeoutMs \(client\) must be .* got 0\. Leave it out/],
+    ['totalTimeoutMs NaN', { totalTimeoutMs: Number.NaN }, /totalTimeoutMs .* got NaN/],
+    [
+      'streamIdleTimeoutMs Infinity',
+      { streamIdleTimeoutMs: Number.POSITIVE_INFINITY },
+      /streamIdleTimeoutMs .* Infinity/,
+    ],
+    // Node's timers fire at once past 2^31 - 1 ms: the call would time out immediately.
+    ['a timeout no timer can wait', { timeoutMs: 3_000_000_000 }, /timeoutMs .* at most 2147483647/],
+    ['maxRetries 1.5', { maxRetries: 1.5 }, /maxRetries \(client\) must be a whole number/],
+    ['retry.maxRetries -1', { retry: { maxRetries: -1 } }, /retry\.maxRetries/],
+    [
+      'a non-ASCII header value',
+      { headers: { 'X-OpenRouter-Title': 'café ☕' } },
+      /X-OpenRouter-Title.*U\+00E9/,
+    ],
+    ['a header name with a space', { headers: { 'X Title': 'x' } }, /"X Title" is not a valid header name/],
+    [
+      'maxConcurrent 0 (every call would wait forever)',
+      { limiter: { maxConcurrent: 0 } },
+      /limiter\.maxConcurrent/,
+    ],
+    ['requestsPerMinute NaN', { limiter: { requestsPerMinute: Number.NaN } }, /limiter\.requestsPerMinute/],
+  ])('refuses %s with a ClientConfigError that says what to pass', (_what, options, message) => {
+    expect(() => resolveClientOptions(options, {})).toThrow(message);
+    expect(() => createOpenRouterClient(options)).toThrow(ClientConfigError);
+    // An already resolved object edited afterwards is checked again by the client.
+    const resolved = { ...resolveClientOptions({}, {}), ...options };
+    expect(() => createOpenRouterClient(resolved)).toThrow(message);
   });
 });
 

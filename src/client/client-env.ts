@@ -1,5 +1,6 @@
 import { readFile as fsReadFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ClientConfigError, checkClientOptions } from './option-checks.ts';
 import type { ClientOptions } from './types.ts';
 
 export const DEFAULT_BASE_URL = 'https://openrouter.ai/api/v1';
@@ -21,13 +22,7 @@ export interface ResolvedClientOptions extends ClientOptions {
   sources: { apiKey: OptionSource; baseUrl: OptionSource };
 }
 
-export class ClientConfigError extends Error {
-  readonly code = 'client_config';
-  constructor(message: string) {
-    super(message);
-    this.name = 'ClientConfigError';
-  }
-}
+export { ClientConfigError };
 
 /**
  * Options first, then the environment (OPENROUTER_API_KEY, OPENROUTER_BASE_URL), then the text
@@ -38,6 +33,7 @@ export function resolveClientOptions(
   env: EnvLike,
   dotenvText?: string,
 ): ResolvedClientOptions {
+  checkClientOptions(options);
   const dotenv = dotenvText === undefined ? {} : parseDotenv(dotenvText);
   const pick = (option: string | undefined, name: string): [string | undefined, OptionSource] => {
     if (nonEmpty(option)) return [option, 'options'];
@@ -57,22 +53,14 @@ export function resolveClientOptions(
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
     throw new ClientConfigError(`OpenRouter base URL must be http(s), got ${parsed.protocol}`);
   }
-  const timeoutMs = positive(options.timeoutMs, DEFAULT_TIMEOUT_MS, 'timeoutMs');
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   return {
     ...options,
     apiKey: apiKey?.trim(),
     baseUrl,
     timeoutMs,
-    totalTimeoutMs: positive(
-      options.totalTimeoutMs,
-      Math.max(DEFAULT_TOTAL_TIMEOUT_MS, timeoutMs),
-      'totalTimeoutMs',
-    ),
-    streamIdleTimeoutMs: positive(
-      options.streamIdleTimeoutMs,
-      DEFAULT_STREAM_IDLE_TIMEOUT_MS,
-      'streamIdleTimeoutMs',
-    ),
+    totalTimeoutMs: options.totalTimeoutMs ?? Math.max(DEFAULT_TOTAL_TIMEOUT_MS, timeoutMs),
+    streamIdleTimeoutMs: options.streamIdleTimeoutMs ?? DEFAULT_STREAM_IDLE_TIMEOUT_MS,
     sources: { apiKey: apiKeySource, baseUrl: rawBaseUrl === undefined ? 'default' : baseUrlSource },
   };
 }
@@ -117,11 +105,4 @@ export function parseDotenv(text: string): Record<string, string> {
 
 function nonEmpty(value: string | undefined): value is string {
   return value !== undefined && value.trim() !== '';
-}
-
-function positive(value: number | undefined, fallback: number, name: string): number {
-  if (value === undefined) return fallback;
-  if (!(value > 0) || !Number.isFinite(value))
-    throw new ClientConfigError(`${name} must be a positive number`);
-  return value;
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createOpenRouterClient } from './client.ts';
+import { ClientConfigError } from './client-env.ts';
 import {
   isAbortError,
   isConnectionError,
@@ -10,7 +11,7 @@ import {
 import { BadRequestError, InternalServerError, RateLimitError } from './errors.ts';
 import { createFakeClock, type FakeClock } from './test-support/fake-clock.ts';
 import { json, reset, stall, startTestServer, type TestServer } from './test-support/test-server.ts';
-import type { AttemptInfo, ClientOptions } from './types.ts';
+import type { AttemptInfo, ClientOptions, RequestOptions } from './types.ts';
 
 const ok = json(200, { data: { total_credits: 10, total_usage: 1 } });
 const err = (status: number, headers: Record<string, string> = {}, metadata?: Record<string, unknown>) =>
@@ -277,6 +278,52 @@ describe('timeouts and aborts', () => {
     const error = await pending;
     expect(isAbortError(error)).toBe(true);
     expect(server.requests).toHaveLength(1);
+  });
+});
+
+describe('bad per-call options', () => {
+  const chat = { model: 'm', messages: [{ role: 'user' as const, content: 'hi' }] };
+  const badOptions: Array<[string, RequestOptions, RegExp]> = [
+    [
+      'a non-ASCII header value',
+      { headers: { 'x-title': 'café ☕' } },
+      /x-title.*U\+00E9.*encodeURIComponent/,
+    ],
+    ['a line break in a header value', { headers: { 'x-title': 'a\r\nb' } }, /x-title.*U\+000D.*line breaks/],
+    ['an invalid header name', { headers: { 'x title': 'v' } }, /"x title" is not a valid header name/],
+    ['timeoutMs 0', { timeoutMs: 0 }, /^timeoutMs \(per call\) must be .* got 0\./],
+    ['timeoutMs -1', { timeoutMs: -1 }, /timeoutMs .* got -1/],
+    ['timeoutMs NaN', { timeoutMs: Number.NaN }, /timeoutMs .* got NaN/],
+    ['timeoutMs beyond what a timer can wait', { timeoutMs: 2 ** 31 }, /timeoutMs .* at most 2147483647/],
+    ['totalTimeoutMs Infinity', { totalTimeoutMs: Number.POSITIVE_INFINITY }, /totalTimeoutMs .* Infinity/],
+    ['maxRetries -1', { maxRetries: -1 }, /maxRetries \(per call\) must be a whole number/],
+  ];
+
+  it.each(badOptions)('refuses %s before sending, naming the fix', async (_what, options, message) => {
+    const { client, attempts } = setup({ limiter: { maxConcurrent: 1 } });
+    server.fallback = ok;
+    for (const call of [
+      () => client.credits.get(options),
+      () => client.chat.create(chat, options),
+      () => client.chat.stream(chat, options),
+      () => client.forward.open({ method: 'GET', path: '/credits' }, options),
+    ]) {
+      const error = await call().catch((e) => e);
+      expect(error).toBeInstanceOf(ClientConfigError);
+      expect(error.message).toMatch(message);
+      expect(error).toMatchObject({ attempts: 0, mayHaveBilled: false });
+    }
+    expect(server.requests).toHaveLength(0);
+    expect(attempts).toHaveLength(0);
+    expect(client.limiter?.active).toBe(0);
+    server.fallback = err(404);
+  });
+
+  it('never echoes a header value (it may be a credential)', async () => {
+    const { client } = setup();
+    const error = await client.credits.get({ headers: { 'x-token': 'sëcret-value' } }).catch((e) => e);
+    expect(error).toBeInstanceOf(ClientConfigError);
+    expect(error.message).not.toContain('cret-value');
   });
 });
 

@@ -2,6 +2,7 @@ import { systemClock } from '../shared/clock.ts';
 import type { CallContext } from './call.ts';
 import { type ResolvedClientOptions, resolveClientOptions } from './client-env.ts';
 import { createLimiter, type Limiter } from './limiter.ts';
+import { checkClientOptions } from './option-checks.ts';
 import {
   type ActivityResource,
   type CreditsResource,
@@ -69,7 +70,8 @@ export interface OpenRouterClient {
 export function createOpenRouterClient(
   options: ClientOptions | ResolvedClientOptions = {},
 ): OpenRouterClient {
-  const resolved = 'sources' in options ? options : resolveClientOptions(options, {});
+  // resolveClientOptions checks what it resolves; an already resolved object may have been edited since.
+  const resolved = 'sources' in options ? checked(options) : resolveClientOptions(options, {});
   const clock = resolved.clock ?? systemClock;
   const ownsTransport = resolved.transport === undefined;
   const transport =
@@ -121,4 +123,9 @@ export function createOpenRouterClient(
       if (ownsTransport) await transport.close();
     },
   };
+}
+
+function checked(options: ResolvedClientOptions): ResolvedClientOptions {
+  checkClientOptions(options);
+  return options;
 }

@@ -6,7 +6,11 @@ import type { LimiterOptions } from './limiter.ts';
 import type { RetryPolicy } from './retry-policy.ts';
 import type { OpenRouterTransport } from './transport.ts';
 
-/** Per-call overrides. */
+/**
+ * Per-call overrides. Durations are milliseconds in (0, 2^31 - 1], retries a whole number ≥ 0,
+ * header values printable ASCII: anything else rejects with ClientConfigError before the call
+ * waits for the limiter or sends anything (`attempts` 0, `mayHaveBilled` false).
+ */
 export interface RequestOptions {
   /** Aborts the call (queued, in flight, between retries, or a running stream). */
   signal?: AbortSignal | undefined;
@@ -83,7 +87,11 @@ export interface ClientOptions {
   /** Shorthand for `retry.maxRetries`. @default 2 */
   maxRetries?: number | undefined;
   retry?: Partial<RetryPolicy> | undefined;
-  /** Sent on every request: HTTP-Referer, X-OpenRouter-Title, ... */
+  /**
+   * Sent on every request: HTTP-Referer, X-OpenRouter-Title, ... Values must be printable ASCII
+   * (encode other text, e.g. with encodeURIComponent); `createOpenRouterClient` throws
+   * ClientConfigError otherwise, as for a timeout that is not in (0, 2^31 - 1] ms.
+   */
   headers?: Record<string, string> | undefined;
   /**
    * Most connections the client's keep-alive pool opens to OpenRouter; `null` means no limit
