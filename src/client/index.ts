@@ -81,7 +81,16 @@ export type {
   KeysResource,
 } from './resources/account.ts';
 export type { AuthResource, ExchangeCodeParams } from './resources/auth.ts';
-export type { ChatCompletionCreateParams, ChatCompletionResult, ChatResource } from './resources/chat.ts';
+export type {
+  ChatCompletionBody,
+  ChatCompletionCreateParams,
+  ChatCompletionResult,
+  ChatCreateParams,
+  ChatMessageParam,
+  ChatResource,
+  ChatResponseChoice,
+  ChatResponseMessage,
+} from './resources/chat.ts';
 export type { ForwardedResponse, ForwardResource, ForwardSpec } from './resources/forward.ts';
 export type {
   CompletionResult,

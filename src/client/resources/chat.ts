@@ -1,9 +1,13 @@
 import {
+  type ChatChoice,
   type ChatCompletion,
   type ChatCompletionCreateParams,
   ChatCompletionSchema,
   type ChatUsage,
   type FinishReason,
+  type Message,
+  type OmitField,
+  type ResponseMessage,
 } from '../../shared/wire/index.ts';
 import { type CallContext, callJson } from '../call.ts';
 import { ChatCompletionStream } from '../chat-stream.ts';
@@ -12,9 +16,34 @@ import { finishReasonError } from '../finish-reason.ts';
 import { openStream } from '../open-stream.ts';
 import type { ApiResult, RequestOptions } from '../types.ts';
 
+/**
+ * A reply's message, typed as OpenRouter sends it: always the assistant's (§4). Parsing accepts
+ * any role string, as for every enum-like field (an odd value must not fail a billed call); the
+ * literal is what lets the message go back into `messages` as it came.
+ */
+export type ChatResponseMessage = OmitField<ResponseMessage, 'role'> & { role: 'assistant' };
+export type ChatResponseChoice = OmitField<ChatChoice, 'message'> & { message: ChatResponseMessage };
+/** The body of a non-streamed chat completion, its messages typed as {@link ChatResponseMessage}. */
+export type ChatCompletionBody = OmitField<ChatCompletion, 'choices'> & { choices: ChatResponseChoice[] };
+
 export type { ChatCompletionCreateParams };
 
-export interface ChatCompletionResult extends ApiResult<ChatCompletion> {
+/**
+ * A message of a request: system, developer, user, assistant or tool, or a reply's message sent
+ * back unmodified. §3.2 asks for exactly that (`reasoning_details` and `annotations` passed back
+ * as received), and a reply carries `null` where a hand-written message leaves a field out.
+ */
+export type ChatMessageParam = Message | ChatResponseMessage;
+
+/**
+ * What `chat.create` and `chat.stream` take: {@link ChatCompletionCreateParams} (the wire type,
+ * which every caller's params still are) whose `messages` may also hold replies as received.
+ */
+export type ChatCreateParams = OmitField<ChatCompletionCreateParams, 'messages'> & {
+  messages: ChatMessageParam[];
+};
+
+export interface ChatCompletionResult extends ApiResult<ChatCompletionBody> {
   /** Choice 0's message content ('' when null, e.g. tool calls only). */
   text: string;
   finishReason: FinishReason | null;
@@ -26,9 +55,9 @@ export interface ChatCompletionResult extends ApiResult<ChatCompletion> {
 
 export interface ChatResource {
   /** `POST /chat/completions` without streaming. */
-  create(params: ChatCompletionCreateParams, options?: RequestOptions): Promise<ChatCompletionResult>;
+  create(params: ChatCreateParams, options?: RequestOptions): Promise<ChatCompletionResult>;
   /** `POST /chat/completions` with `stream: true`; resolves once the stream has started. */
-  stream(params: ChatCompletionCreateParams, options?: RequestOptions): Promise<ChatCompletionStream>;
+  stream(params: ChatCreateParams, options?: RequestOptions): Promise<ChatCompletionStream>;
 }
 
 export function createChatResource(ctx: CallContext): ChatResource {
@@ -38,18 +67,20 @@ export function createChatResource(ctx: CallContext): ChatResource {
         ctx,
         { method: 'POST', path: '/chat/completions', body: { ...params, stream: false } },
         ChatCompletionSchema,
-        (body) => body,
+        asReply,
         options,
       );
-      const choice = result.body.choices[0];
+      const choice = result.data.choices[0];
       const finishReason = choice?.finish_reason ?? null;
       const nativeFinishReason = choice?.native_finish_reason ?? null;
       return {
         ...result,
+        // The same object as `data`, typed as a reply.
+        body: result.data,
         text: messageText(choice?.message.content),
         finishReason,
         nativeFinishReason,
-        usage: result.body.usage ?? undefined,
+        usage: result.data.usage ?? undefined,
         finishReasonError: finishReasonError({
           finishReason,
           nativeFinishReason,
@@ -74,6 +105,11 @@ export function createChatResource(ctx: CallContext): ChatResource {
       });
     },
   };
+}
+
+/** See {@link ChatResponseMessage}: the role is the one thing the type narrows. */
+function asReply(body: ChatCompletion): ChatCompletionBody {
+  return body as ChatCompletionBody;
 }
 
 function messageText(content: ChatCompletion['choices'][number]['message']['content']): string {
