@@ -322,6 +322,60 @@ describe('chat.stream', () => {
     await untilClosed();
     expect(server.closedConnections()).toBeGreaterThan(0);
     expect(isAbortError(await stream.finalResult().catch((e) => e))).toBe(true);
+    // Reading it afterwards says why it ended.
+    expect(isAbortError(await collect(stream).catch((e) => e))).toBe(true);
+  });
+
+  it('a stream nobody reads is closed after streamIdleTimeoutMs, freeing its limiter slot', async () => {
+    clock = createFakeClock();
+    client = createOpenRouterClient({
+      baseUrl: server.baseUrl,
+      clock,
+      streamIdleTimeoutMs: 10_000,
+      limiter: { maxConcurrent: 1 },
+    });
+    server.respond(sse(contentFrames.slice(0, 1), { end: false }), sse(fullStream));
+    const unread = await client.chat.stream(request);
+    const next = client.chat.stream(request);
+    expect(client.limiter?.queued).toBe(1);
+    clock.advance(9_999);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(client.limiter?.queued).toBe(1);
+    clock.advance(1);
+    // Bounded, so a slot that is never freed fails here rather than at the test's timeout.
+    for (let i = 0; i < 500 && client.limiter?.queued !== 0; i++) await new Promise((r) => setTimeout(r, 2));
+    expect(client.limiter?.queued).toBe(0);
+    expect((await collect(await next)).length).toBe(contentFrames.length + 1);
+    await untilClosed();
+    expect(server.closedConnections()).toBeGreaterThan(0);
+    const error = await unread.finalResult().catch((e) => e);
+    expect(isTimeoutError(error)).toBe(true);
+    expect(error).toMatchObject({ scope: 'idle', timeoutMs: 10_000, attempts: 1 });
+    expect(await collect(unread).catch((e) => e)).toBe(error);
+    expect(client.limiter?.active).toBe(0);
+  });
+
+  it('a stream being read runs past streamIdleTimeoutMs while chunks keep coming', async () => {
+    clock = createFakeClock();
+    client = createOpenRouterClient({ baseUrl: server.baseUrl, clock, streamIdleTimeoutMs: 10_000 });
+    let write: (text: string) => void = () => {};
+    server.respond((_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.flushHeaders();
+      write = (text) => response.write(text);
+    });
+    const stream = await client.chat.stream(request);
+    const reading = collect(stream);
+    for (const [i, piece] of contentFrames.slice(0, 3).entries()) {
+      write(piece);
+      for (let j = 0; j < 500 && stream.summary.chunkCount <= i; j++)
+        await new Promise((r) => setTimeout(r, 2));
+      clock.advance(6_000);
+    }
+    write(usageFrame());
+    write('data: [DONE]\n\n');
+    expect(await reading).toHaveLength(4);
+    expect((await stream.finalResult()).sawDone).toBe(true);
   });
 
   it('a silent stream times out on the injected clock', async () => {

@@ -53,6 +53,13 @@ export interface ChatStreamResult extends ChatStreamSummary {
  * `[DONE]` or usage throws TruncatedStreamError, and leaving the loop early (break, return, abort
  * signal, {@link abort}) closes the upstream connection, which stops generation and billing on
  * providers that support it. Never retried: by now OpenRouter has committed to this attempt.
+ *
+ * Until it ends, an opened stream holds its HTTP connection and, with a `limiter.maxConcurrent`,
+ * its limiter slot, whether or not anyone reads it. It ends when the loop finishes or is left,
+ * on {@link abort} or the caller's signal, or when `streamIdleTimeoutMs` passes without a chunk
+ * reaching the consumer, counted from the opening: a stream nobody reads (or that is read only
+ * later) is then closed with TimeoutError (scope `idle`), which `finalResult()` and the first
+ * read throw. Read it at once, or `abort()` one you no longer want, to free the slot sooner.
  */
 export class ChatCompletionStream implements AsyncIterable<ChatCompletionChunk> {
   readonly status: number;
@@ -63,9 +70,11 @@ export class ChatCompletionStream implements AsyncIterable<ChatCompletionChunk> 
   readonly #acc: StreamAccumulator;
   readonly #completion = Promise.withResolvers<ChatStreamResult>();
   #state: 'ready' | 'running' | 'settled' = 'ready';
+  #iterated = false;
   #lastActivityMs: number;
   #idleFired = false;
   #abortedByCaller = false;
+  readonly #stopIdle: () => void;
 
   constructor(deps: ChatStreamDeps) {
     this.#deps = deps;
@@ -77,6 +86,9 @@ export class ChatCompletionStream implements AsyncIterable<ChatCompletionChunk> 
     this.#lastActivityMs = deps.clock.now();
     // Nobody may ever ask for the result; a rejection must not surface as unhandled.
     this.#completion.promise.catch(() => {});
+    // From the moment the stream is open, not from the first read: a stream nobody reads would
+    // otherwise hold its connection and its limiter slot for as long as it is referenced.
+    this.#stopIdle = this.#watchIdle();
   }
 
   /** `X-Generation-Id` header, else the id of the first chunk. */
@@ -90,7 +102,9 @@ export class ChatCompletionStream implements AsyncIterable<ChatCompletionChunk> 
   }
 
   [Symbol.asyncIterator](): AsyncIterator<ChatCompletionChunk> {
-    if (this.#state !== 'ready') throw new Error('A chat stream can be iterated only once');
+    if (this.#iterated) throw new Error('A chat stream can be iterated only once');
+    this.#iterated = true;
+    if (this.#state === 'settled') return this.#closedBeforeRead();
     this.#state = 'running';
     return this.#run();
   }
@@ -118,9 +132,13 @@ export class ChatCompletionStream implements AsyncIterable<ChatCompletionChunk> 
     if (this.#state === 'ready') this.#settle(error);
   }
 
+  /** Closed (abort(), idle timeout) before anyone read it: the first read rejects with why. */
+  #closedBeforeRead(): AsyncIterator<ChatCompletionChunk> {
+    return { next: () => this.#completion.promise.then(() => ({ done: true, value: undefined })) };
+  }
+
   async *#run(): AsyncGenerator<ChatCompletionChunk, void, undefined> {
     const { opened, clock } = this.#deps;
-    const stopIdle = this.#watchIdle();
     try {
       for await (const item of decodeSseStream(opened.body)) {
         this.#lastActivityMs = clock.now();
@@ -154,7 +172,6 @@ export class ChatCompletionStream implements AsyncIterable<ChatCompletionChunk> 
       this.#settle(mapped);
       throw mapped;
     } finally {
-      stopIdle();
       if (this.#state !== 'settled') {
         // The consumer left the loop early: close the upstream so generation (and billing) stops.
         const error = new AbortError('Stream closed by the consumer', {
@@ -222,6 +239,7 @@ export class ChatCompletionStream implements AsyncIterable<ChatCompletionChunk> 
   #settle(error: OpenRouterError | undefined): void {
     if (this.#state === 'settled') return;
     this.#state = 'settled';
+    this.#stopIdle();
     this.#deps.opened.release();
     if (error) {
       this.#completion.reject(error);
@@ -246,7 +264,10 @@ export class ChatCompletionStream implements AsyncIterable<ChatCompletionChunk> 
     });
   }
 
-  /** Aborts the stream when no byte arrived for idleTimeoutMs; one timer, re-armed only when it fires. */
+  /**
+   * Aborts the stream when no chunk reached the consumer for idleTimeoutMs, counted from the
+   * opening (so a stream nobody reads is closed too); one timer, re-armed only when it fires.
+   */
   #watchIdle(): () => void {
     const { clock, idleTimeoutMs, opened } = this.#deps;
     const stop = new AbortController();
@@ -261,7 +282,13 @@ export class ChatCompletionStream implements AsyncIterable<ChatCompletionChunk> 
         const silentMs = clock.now() - this.#lastActivityMs;
         if (silentMs >= idleTimeoutMs) {
           this.#idleFired = true;
-          opened.abort(new TimeoutError('idle', idleTimeoutMs));
+          const error = new TimeoutError('idle', idleTimeoutMs, {
+            attempts: this.attempts,
+            partial: this.summary,
+          });
+          opened.abort(error);
+          // A running loop settles as its read fails; a stream nobody reads settles here.
+          if (this.#state === 'ready') this.#settle(error);
           return;
         }
         wait = idleTimeoutMs - silentMs;

@@ -9,7 +9,10 @@ export interface LimiterOptions {
    * `burst + requestsPerMinute` starts. @default 1
    */
   burst?: number;
-  /** Requests in flight at once (a stream holds its slot until it ends). Unset: unlimited. */
+  /**
+   * Requests in flight at once. A stream holds its slot until it ends, read or not: an unread
+   * one ends at the latest after the client's `streamIdleTimeoutMs`. Unset: unlimited.
+   */
   maxConcurrent?: number;
 }
 

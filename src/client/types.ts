@@ -82,7 +82,11 @@ export interface ClientOptions {
   timeoutMs?: number | undefined;
   /** Whole call including retries. @default 900_000 */
   totalTimeoutMs?: number | undefined;
-  /** Longest silence tolerated inside a started stream. @default 300_000 */
+  /**
+   * Longest time a chat stream may go without a chunk reaching its consumer, counted from its
+   * opening: a stream that is never read is closed after it too (TimeoutError, scope `idle`),
+   * freeing its connection and limiter slot. @default 300_000
+   */
   streamIdleTimeoutMs?: number | undefined;
   /** Shorthand for `retry.maxRetries`. @default 2 */
   maxRetries?: number | undefined;
