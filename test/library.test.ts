@@ -171,6 +171,23 @@ describe('Tollgate.chat', () => {
     expect(await tg.ledger.reports.recent({ limit: 5 })).toHaveLength(0);
   });
 
+  it('makes no call, and writes no row or reservation, for a per-call option the client refuses', async () => {
+    const { tg } = await open();
+    await tg.ledger.budgets.set({ scope: 'global', window: 'total', limit: moneyFromUsd('1') });
+    const before = chatCompletionsSeen(sim);
+    await expect(tg.chat({ model: MODEL, messages, timeoutMs: 0 })).rejects.toMatchObject({
+      name: 'ClientConfigError',
+      message: expect.stringContaining(
+        'timeoutMs (per call) must be a number of milliseconds greater than 0',
+      ),
+    });
+    const stream = tg.stream({ model: MODEL, messages, timeoutMs: Number.NaN });
+    await expect(stream.result).rejects.toMatchObject({ name: 'ClientConfigError' });
+    expect(chatCompletionsSeen(sim)).toBe(before);
+    expect(await tg.ledger.reports.recent({ limit: 5 })).toHaveLength(0);
+    expect(await tg.ledger.budgets.holds()).toEqual([]);
+  });
+
   it('records a call that never reached OpenRouter at a known zero, holding nothing against budgets', async () => {
     const { tg } = await open({ baseUrl: 'http://127.0.0.1:1/api/v1', maxRetries: 1 });
     await tg.ledger.budgets.set({

@@ -71,6 +71,7 @@ export {
 export type { ResponseHeaders } from './headers.ts';
 export { createLimiter, type Limiter, type LimiterOptions, type Release } from './limiter.ts';
 export type { OpenedStream } from './open-stream.ts';
+export { checkRequestOptions } from './option-checks.ts';
 export { createPkceVerifier, pkceChallenge } from './pkce.ts';
 export type {
   ActivityQuery,

@@ -2,6 +2,7 @@ import type { Dispatcher } from 'undici';
 import {
   AbortError,
   type ChatCompletionCreateParams,
+  checkRequestOptions,
   createOpenRouterClient,
   type OpenRouterClient,
   type RequestOptions,
@@ -201,6 +202,8 @@ export class Tollgate {
   async chat(input: ChatRequest): Promise<ChatResult> {
     const { request, attribution, maxCostUsd, requestOptions, check } = this.#split(input);
     throwIfAbortedBeforeSending(requestOptions.signal);
+    // A call the client would refuse unsent is refused before it has a row or a reservation.
+    checkRequestOptions(requestOptions);
     const call = await this.#meter.admit({ request, attribution, streamed: false, maxCostUsd });
     let response: Awaited<ReturnType<OpenRouterClient['chat']['create']>>;
     try {
@@ -225,6 +228,7 @@ export class Tollgate {
     };
     return new TollgateStream(async (signal) => {
       throwIfAbortedBeforeSending(signal, requestOptions.signal);
+      checkRequestOptions(requestOptions);
       const call = await this.#meter.admit({ request, attribution, streamed: true, maxCostUsd });
       const signals = [signal, requestOptions.signal].filter((s): s is AbortSignal => s !== undefined);
       try {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BadRequestError, ConnectionError } from '../client/index.ts';
+import { BadRequestError, ClientConfigError, ConnectionError } from '../client/index.ts';
 import { moneyFromUsd } from '../shared/money.ts';
 import { failureOf, outcomeOf } from './call-end.ts';
 
@@ -53,6 +53,12 @@ describe('outcomeOf', () => {
     });
     const unpriced = outcomeOf({ usage, finishReason: 'stop' }, { pricing: undefined, at });
     expect(unpriced.cost).toBeNull();
+  });
+
+  it('records a call the client refused unsent (a bad per-call option) as costing nothing', () => {
+    const refused = failureOf(new ClientConfigError('timeoutMs (per call) must be …'));
+    expect(refused).toMatchObject({ code: 'client_config', billed: 'no' });
+    expect(outcomeOf({ failure: refused }, { pricing, at })).toMatchObject({ cost: 0n, costSource: 'usage' });
   });
 
   it('records an error response OpenRouter sent before doing work as costing nothing', () => {

@@ -1,4 +1,4 @@
-import { isAbortError, isOpenRouterError } from '../client/index.ts';
+import { ClientConfigError, isAbortError, isOpenRouterError } from '../client/index.ts';
 import type { CompletionStatus, CostSource, RequestOutcome } from '../ledger/index.ts';
 import {
   computeCost,
@@ -53,6 +53,8 @@ export function failureOf(error: unknown): CallFailure {
     return { code: error.code, message: error.message, billed };
   }
   const message = error instanceof Error ? error.message : String(error);
+  // Refused by the client before anything was sent (a bad per-call option).
+  if (error instanceof ClientConfigError) return { code: error.code, message, billed: 'no' };
   return { code: 'internal_error', message, billed: 'unknown' };
 }
 
