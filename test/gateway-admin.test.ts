@@ -214,6 +214,31 @@ describe('gateway keys and the admin API', () => {
     expect(metrics).toMatch(/tollgate_errors_total\{route="chat",code="model_not_allowed"\} 1/);
   });
 
+  it('counts and logs a call answered after a retry whose broken attempt may have been billed', async () => {
+    const before = await (await fetch(`${t.gateway.url}/metrics`)).text();
+    expect(before).not.toMatch(/tollgate_possibly_billed_retries_total\{route="chat"\} [1-9]/);
+    const response = await fetch(`${t.gateway.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${ADMIN_KEY}`,
+        'content-type': 'application/json',
+        'x-simulator-fault': 'reset;times=1',
+      },
+      body: JSON.stringify({ model: MODEL, messages, max_tokens: 20 }),
+    });
+    expect(response.status).toBe(200);
+    await response.text();
+    const requestId = response.headers.get('x-tollgate-request-id');
+    await t.gateway.ledger.flush();
+    expect(await t.gateway.ledger.getRequest(requestId ?? '')).toMatchObject({ status: 'ok', attempts: 2 });
+    const metrics = await (await fetch(`${t.gateway.url}/metrics`)).text();
+    expect(metrics).toMatch(/tollgate_possibly_billed_retries_total\{route="chat"\} 1/);
+    const warned = t.logs
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((entry) => entry.requestId === requestId && String(entry.msg).includes('may have been billed'));
+    expect(warned).toEqual([expect.objectContaining({ level: 40, attempts: 2, route: 'chat' })]);
+  });
+
   it('lets only the admin key reach account management routes', async () => {
     const { secret } = await createKey({ name: 'not-admin' });
     const asKey = await fetch(`${t.gateway.url}/api/v1/credits`, {

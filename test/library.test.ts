@@ -105,9 +105,24 @@ describe('Tollgate.chat', () => {
     const { tg, key } = await open();
     sim.queueFaults(key, ['429']);
     const result = await tg.chat({ model: MODEL, messages, module: 'retry' });
-    expect(result.attempts).toBe(2);
+    expect(result).toMatchObject({ attempts: 2, earlierAttemptsMayHaveBilled: false });
     const report = await tg.ledger.reports.recent({ limit: 10 });
     expect(report.filter((row) => row.module === 'retry')).toHaveLength(1);
+  });
+
+  it('says when a call answered after a retry had an earlier attempt OpenRouter may have billed', async () => {
+    const { tg, key } = await open();
+    sim.queueFaults(key, ['reset']);
+    expect(await tg.chat({ model: MODEL, messages })).toMatchObject({
+      attempts: 2,
+      earlierAttemptsMayHaveBilled: true,
+    });
+    sim.queueFaults(key, ['reset']);
+    const stream = tg.stream({ model: MODEL, messages });
+    for await (const _ of stream) {
+      // drain
+    }
+    expect(await stream.result).toMatchObject({ attempts: 2, earlierAttemptsMayHaveBilled: true });
   });
 
   it('records an upstream error with a known zero cost and rethrows it', async () => {

@@ -44,6 +44,8 @@ export interface AttemptSuccess<T> {
 
 export interface RunResult<T> extends AttemptSuccess<T> {
   attempts: number;
+  /** See ResponseMeta.earlierAttemptsMayHaveBilled. */
+  earlierAttemptsMayHaveBilled: boolean;
   startedAtMs: number;
   /** The limiter slot; JSON calls have already released it, streams release it when they end. */
   release: Release;
@@ -94,6 +96,7 @@ export async function callJson<TBody, TData = TBody>(
     requestId: result.headers['x-request-id'],
     generationId: generationIdOf(result.headers, result.value),
     attempts: result.attempts,
+    earlierAttemptsMayHaveBilled: result.earlierAttemptsMayHaveBilled,
     latencyMs: ctx.clock.now() - result.startedAtMs,
   };
 }
@@ -187,6 +190,7 @@ export async function runWithRetries<T>(
         return {
           ...outcome,
           attempts: attempt,
+          earlierAttemptsMayHaveBilled: earlierMayHaveBilled,
           startedAtMs,
           release: keepSlot
             ? () => {

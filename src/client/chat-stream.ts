@@ -41,6 +41,8 @@ export interface ChatStreamResult extends ChatStreamSummary {
   requestId: string | undefined;
   generationId: string | undefined;
   attempts: number;
+  /** See ResponseMeta.earlierAttemptsMayHaveBilled. */
+  earlierAttemptsMayHaveBilled: boolean;
   /** Call start to the end of the stream. */
   latencyMs: number;
   /** Set when finish_reason is length, content_filter or error. */
@@ -66,6 +68,8 @@ export class ChatCompletionStream implements AsyncIterable<ChatCompletionChunk> 
   readonly headers: ResponseHeaders;
   readonly requestId: string | undefined;
   readonly attempts: number;
+  /** See ResponseMeta.earlierAttemptsMayHaveBilled. */
+  readonly earlierAttemptsMayHaveBilled: boolean;
   readonly #deps: ChatStreamDeps;
   readonly #acc: StreamAccumulator;
   readonly #completion = Promise.withResolvers<ChatStreamResult>();
@@ -82,6 +86,7 @@ export class ChatCompletionStream implements AsyncIterable<ChatCompletionChunk> 
     this.headers = deps.opened.headers;
     this.requestId = deps.opened.headers['x-request-id'];
     this.attempts = deps.opened.attempts;
+    this.earlierAttemptsMayHaveBilled = deps.opened.earlierAttemptsMayHaveBilled;
     this.#acc = createStreamAccumulator(deps.opened.startedAtMs);
     this.#lastActivityMs = deps.clock.now();
     // Nobody may ever ask for the result; a rejection must not surface as unhandled.
@@ -253,6 +258,7 @@ export class ChatCompletionStream implements AsyncIterable<ChatCompletionChunk> 
       requestId: this.requestId,
       generationId: this.generationId,
       attempts: this.attempts,
+      earlierAttemptsMayHaveBilled: this.earlierAttemptsMayHaveBilled,
       latencyMs: this.#deps.clock.now() - this.#deps.opened.startedAtMs,
       finishReasonError: finishReasonError({
         finishReason: summary.finishReason,

@@ -98,10 +98,17 @@ describe('retries', () => {
     expect(server.requests).toHaveLength(2);
   });
 
-  it('retries a connection reset', async () => {
+  it('retries a connection reset, and the answer says the broken attempt may have been billed', async () => {
     const { client } = setup();
     server.respond(reset, ok);
-    expect((await client.credits.get()).attempts).toBe(2);
+    expect(await client.credits.get()).toMatchObject({ attempts: 2, earlierAttemptsMayHaveBilled: true });
+    // An error answer comes before any work: a success after it hides nothing.
+    server.reset();
+    server.respond(err(503), ok);
+    expect(await client.credits.get()).toMatchObject({ attempts: 2, earlierAttemptsMayHaveBilled: false });
+    server.reset();
+    server.respond(ok);
+    expect(await client.credits.get()).toMatchObject({ attempts: 1, earlierAttemptsMayHaveBilled: false });
   });
 
   it('reports a connection failure with its code when retries run out', async () => {

@@ -13,6 +13,8 @@ export interface OpenedStream {
   status: number;
   headers: ResponseHeaders;
   attempts: number;
+  /** See ResponseMeta.earlierAttemptsMayHaveBilled. */
+  earlierAttemptsMayHaveBilled: boolean;
   startedAtMs: number;
   abort(reason: unknown): void;
   release: Release;
@@ -60,6 +62,7 @@ export async function openStream(
     status: result.status,
     headers: result.headers,
     attempts: result.attempts,
+    earlierAttemptsMayHaveBilled: result.earlierAttemptsMayHaveBilled,
     startedAtMs: result.startedAtMs,
     abort: result.abortAttempt,
     release: result.release,

@@ -35,6 +35,12 @@ export interface ResponseMeta {
   generationId: string | undefined;
   /** HTTP attempts made (1 = no retry). */
   attempts: number;
+  /**
+   * True when an attempt before the one that answered failed after its request may have reached
+   * OpenRouter (a broken connection, a timeout): OpenRouter may have billed that attempt too, and
+   * its cost is in no usage or generation id this result carries.
+   */
+  earlierAttemptsMayHaveBilled: boolean;
   /** From the start of the call (limiter wait and retries included) to the parsed body. */
   latencyMs: number;
 }

@@ -16,6 +16,11 @@ export interface GatewayMetrics {
   }): void;
   /** An error answered to a caller, by stable code. */
   recordError(route: string, code: string): void;
+  /**
+   * A call answered after a retry whose earlier attempt OpenRouter may have billed (a broken
+   * connection, a timeout): that attempt's cost is in no ledger row.
+   */
+  recordUnledgeredAttempt(route: string): void;
 }
 
 export interface MetricsSources {
@@ -145,6 +150,12 @@ export function createGatewayMetrics(sources: MetricsSources): GatewayMetrics {
       tally.drain('unknownCost', ({ model, module }, calls) => this.inc({ model, module }, calls));
     },
   });
+  const unledgered = new Counter({
+    name: 'tollgate_possibly_billed_retries_total',
+    help: 'Calls answered after a retry whose earlier attempt OpenRouter may have billed (its cost is in no ledger row).',
+    labelNames: ['route'],
+    registers: [registry],
+  });
   const upstreamLatency = new Histogram({
     name: 'tollgate_upstream_latency_seconds',
     help: 'Time from sending upstream to the end of the response.',
@@ -202,6 +213,9 @@ export function createGatewayMetrics(sources: MetricsSources): GatewayMetrics {
     },
     recordError(route, code) {
       errors.inc({ route, code });
+    },
+    recordUnledgeredAttempt(route) {
+      unledgered.inc({ route });
     },
   };
 }

@@ -32,6 +32,11 @@ export interface ChatResult {
   model: string | undefined;
   provider: string | undefined;
   attempts: number;
+  /**
+   * An attempt before the one that answered broke off after its request may have reached
+   * OpenRouter: OpenRouter may have billed it too, and its cost is not in `cost` or the ledger.
+   */
+  earlierAttemptsMayHaveBilled: boolean;
   latencyMs: number;
   ttftMs: number | undefined;
 }
@@ -68,6 +73,7 @@ export function resultFromCompletion(
     model: response.body.model ?? undefined,
     provider: typeof response.body.provider === 'string' ? response.body.provider : undefined,
     attempts: response.attempts,
+    earlierAttemptsMayHaveBilled: response.earlierAttemptsMayHaveBilled,
     latencyMs: response.latencyMs,
     ttftMs: undefined,
   };
@@ -92,6 +98,7 @@ export function resultFromStream(id: string, summary: ChatStreamResult, finished
     model: summary.model,
     provider: summary.provider,
     attempts: summary.attempts,
+    earlierAttemptsMayHaveBilled: summary.earlierAttemptsMayHaveBilled,
     latencyMs: summary.latencyMs,
     ttftMs: summary.timeToFirstChunkMs,
   };

@@ -25,6 +25,7 @@ function reply(text: string): ChatResult {
     model: 'm',
     provider: 'p',
     attempts: 1,
+    earlierAttemptsMayHaveBilled: false,
     latencyMs: 1,
     ttftMs: undefined,
   };

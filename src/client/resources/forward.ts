@@ -67,6 +67,7 @@ export function createForwardResource(ctx: CallContext): ForwardResource {
         status: result.status,
         headers: result.headers,
         attempts: result.attempts,
+        earlierAttemptsMayHaveBilled: result.earlierAttemptsMayHaveBilled,
         startedAtMs: result.startedAtMs,
         abort: result.abortAttempt,
         release: result.release,

@@ -178,6 +178,8 @@ async function proxyCall(
     return;
   }
 
+  if (opened.earlierAttemptsMayHaveBilled) warnUnledgeredAttempt(ctx, route, call, opened.attempts);
+
   let answer: Buffer | undefined;
   try {
     const isStream = (opened.headers['content-type'] ?? '').includes('text/event-stream');
@@ -190,6 +192,24 @@ async function proxyCall(
     releaseStream();
   }
   if (ctx.storeBodies) keepBodies(ctx, call.id, upstreamBytes, answer);
+}
+
+/**
+ * The call is answered, but an earlier attempt broke off after its request may have reached
+ * OpenRouter (a reset, a timeout): OpenRouter may have billed it, under a generation id tollgate
+ * never saw, so its cost is in no row. Counted and logged, for a comparison with the bill.
+ */
+function warnUnledgeredAttempt(
+  ctx: GatewayContext,
+  route: InferenceRoute,
+  call: MeteredCall<JsonObject>,
+  attempts: number,
+): void {
+  ctx.metrics.recordUnledgeredAttempt(route.name);
+  ctx.logger.warn(
+    { requestId: call.id, route: route.name, module: moduleOf(call), attempts },
+    'an earlier attempt of this call may have been billed: its cost is in no ledger row',
+  );
 }
 
 /** Not awaited: the stream must not wait for it, and a failure only costs crash recovery its id. */
