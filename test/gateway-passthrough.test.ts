@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { moneyFromUsd, moneyToNumber } from '../src/shared/money.ts';
 import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
 import { type RawAnswer, rawRequest } from './helpers/raw-request.ts';
 
@@ -139,6 +140,43 @@ describe('the pass-through never carries a metered route unmetered', () => {
     // A gateway key is still only a gateway key there.
     expect((await viaApiKey('/admin/keys')).status).toBe(403);
     expect((await viaApiKey('/v1/models', 'tg-not-a-key')).status).toBe(401);
+  });
+
+  it("answers GET /key for a gateway key with that key's budget and spend, never the upstream key's account", async () => {
+    const budgeted = await t.gateway.ledger.keys.create({
+      name: 'budgeted',
+      budget: { window: 'day', limit: moneyFromUsd('2') },
+    });
+    const spent = await send('POST', '/api/v1/chat/completions', budgeted.secret, CHAT);
+    expect(spent.status).toBe(200);
+    await t.gateway.ledger.flush();
+    const [row] = await t.gateway.ledger.reports.recent({ filters: { key: [budgeted.key.id] } });
+    const cost = row?.cost === null || row === undefined ? Number.NaN : moneyToNumber(row.cost);
+    for (const path of ['/api/v1/key', '/api/v1/auth/key']) {
+      const answer = await send('GET', path, budgeted.secret);
+      expect(answer.status, path).toBe(200);
+      expect(answer.json.data).toMatchObject({
+        label: budgeted.key.prefix,
+        name: 'budgeted',
+        limit: 2,
+        limit_reset: 'daily',
+        usage: cost,
+        usage_daily: cost,
+        is_management_key: false,
+      });
+      expect((answer.json.data as { limit_remaining: number }).limit_remaining).toBeCloseTo(2 - cost, 9);
+      expect(JSON.stringify(answer.json)).not.toContain('sk-or-');
+    }
+    const unlimited = await send('GET', '/api/v1/key', keySecret);
+    expect(unlimited.json.data).toMatchObject({ limit: null, limit_remaining: null, limit_reset: null });
+    // The admin key gets OpenRouter's own record of the upstream key.
+    const upstream = await send('GET', '/api/v1/key', ADMIN_KEY);
+    expect(upstream.status).toBe(200);
+    expect(upstream.json.data).toMatchObject({ label: expect.stringMatching(/^sk-or-/) });
+    // Another spelling gets the same answer; any generation's stored content stays the admin's.
+    const encoded = await send('GET', '/api/v1/%6Bey', budgeted.secret);
+    expect(encoded.json.data).toMatchObject({ label: budgeted.key.prefix });
+    expect((await send('GET', '/api/v1/generation/content?id=gen-1', budgeted.secret)).status).toBe(403);
   });
 
   it('still passes catalogue routes through for a gateway key, with their query', async () => {

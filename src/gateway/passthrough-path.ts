@@ -9,7 +9,18 @@ export const PASSTHROUGH_PREFIX = '/api/v1';
 const METERED = new Set(['/chat/completions', '/completions', '/embeddings', '/responses', '/messages']);
 
 /** Account management: the admin key only, never a gateway key (they spend the operator's money). */
-const ADMIN_ONLY = [/^\/keys(\/|$)/, /^\/credits(\/|$)/, /^\/activity(\/|$)/, /^\/auth\/keys(\/|$)/];
+const ADMIN_ONLY = [
+  /^\/keys(\/|$)/,
+  /^\/credits(\/|$)/,
+  /^\/activity(\/|$)/,
+  /^\/auth\/keys(\/|$)/,
+  // The upstream key's own record (its label, limit and the whole account's usage): tollgate
+  // answers GET /key itself for a gateway key; any other spelling of it is the admin's.
+  /^\/key$/,
+  /^\/auth\/key$/,
+  // Any generation's stored prompt and completion, whoever made it (and feedback on it).
+  /^\/generation\//,
+];
 
 /**
  * Routes that spend money but that tollgate does not meter (no ledger row, no budget, no model

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { LedgerRow } from '../../ledger/index.ts';
+import { type GatewayKey, type LedgerRow, windowStart } from '../../ledger/index.ts';
 import type { ModelInfo } from '../../pricing/index.ts';
 import { moneyToNumber } from '../../shared/money.ts';
 import { credentialsOf } from '../auth.ts';
@@ -35,6 +35,17 @@ export function registerCatalogueRoutes(app: FastifyInstance, ctx: GatewayContex
       );
     return reply.send(openAiModel(model));
   });
+
+  // OpenRouter's `GET /key` describes the calling key: for a gateway key, that is the gateway
+  // key (its budget and spend, from the ledger), never the upstream key behind tollgate, whose
+  // usage is every caller's. The admin key gets OpenRouter's answer for the upstream key.
+  for (const path of ['/api/v1/key', '/api/v1/auth/key']) {
+    app.get(path, async (request, reply) => {
+      const principal = await ctx.auth.authenticate(credentialsOf(request.headers));
+      if (principal.kind !== 'key') return passThrough(ctx, request, reply);
+      return reply.send({ data: await gatewayKeyInfo(ctx, principal.key) });
+    });
+  }
 
   app.get<{ Querystring: { id?: string } }>('/api/v1/generation', async (request, reply) => {
     const principal = await ctx.auth.authenticate(credentialsOf(request.headers));
@@ -102,6 +113,48 @@ function generationOf(row: LedgerRow): Record<string, unknown> {
     tollgate: { module: row.module, status: row.status, reconciled_at: row.reconciledAt },
   };
 }
+
+/** `GET /key`'s shape (api reference §9.2) for a gateway key: its budget and its spend so far. */
+async function gatewayKeyInfo(ctx: GatewayContext, key: GatewayKey): Promise<Record<string, unknown>> {
+  const now = ctx.clock.now();
+  const spentSince = async (since: number | undefined) => {
+    const report = await ctx.ledger.reports.spend({ filters: { key: [key.id] }, since });
+    return report.rows.reduce((sum, row) => sum + row.spend, 0n);
+  };
+  const [total, daily, weekly, monthly, checks] = await Promise.all([
+    spentSince(undefined),
+    spentSince(windowStart('day', now).startMs),
+    spentSince(windowStart('week', now).startMs),
+    spentSince(windowStart('month', now).startMs),
+    ctx.ledger.budgets.status({ keyId: key.id }),
+  ]);
+  const budget = checks.find((check) => check.budget.id === key.budgetId);
+  return {
+    label: key.prefix,
+    name: key.name,
+    limit: budget ? moneyToNumber(budget.budget.limit) : null,
+    limit_remaining: budget ? Math.max(0, moneyToNumber(budget.remaining)) : null,
+    limit_reset: budget && budget.budget.window !== 'total' ? LIMIT_RESET[budget.budget.window] : null,
+    include_byok_in_limit: false,
+    usage: moneyToNumber(total),
+    usage_daily: moneyToNumber(daily),
+    usage_weekly: moneyToNumber(weekly),
+    usage_monthly: moneyToNumber(monthly),
+    is_free_tier: false,
+    is_management_key: false,
+    is_provisioning_key: false,
+    expires_at: null,
+    tollgate: {
+      key_id: key.id,
+      default_module: key.defaultModule,
+      rpm_limit: key.rpmLimit,
+      allowed_models: key.allowedModels,
+      reserved: budget ? moneyToNumber(budget.reserved) : null,
+    },
+  };
+}
+
+const LIMIT_RESET = { day: 'daily', week: 'weekly', month: 'monthly' } as const;
 
 /** The cached catalogue; refused while it has never loaded (OpenRouter unreachable since start). */
 async function catalogue(ctx: GatewayContext): Promise<readonly ModelInfo[]> {
