@@ -170,6 +170,25 @@ describe('schema-satisfying JSON', () => {
     }
   });
 
+  it('answers numbers as a model would: counts near zero, whole where the range is wide', () => {
+    // zod's .int() bounds by ±2^53; Codex reads a tool's `number` max_output_tokens as an integer.
+    const schema = z.toJSONSchema(
+      z.object({
+        servings: z.number().int(),
+        max_output_tokens: z.number(),
+        ratio: z.number().min(0).max(1),
+      }),
+    );
+    for (let seed = 0; seed < 200; seed++) {
+      const value = generateFromSchema(schema, createRng(seed)) as Record<string, number>;
+      expect(value.servings).toBeGreaterThanOrEqual(0);
+      expect(value.servings).toBeLessThanOrEqual(100);
+      expect(Number.isInteger(value.max_output_tokens)).toBe(true);
+      expect(value.ratio).toBeGreaterThanOrEqual(0);
+      expect(value.ratio).toBeLessThanOrEqual(1);
+    }
+  });
+
   it('is deterministic for a seed and varies across seeds', () => {
     const schema = SCHEMAS.invoice;
     expect(generateFromSchema(schema, createRng(3))).toEqual(generateFromSchema(schema, createRng(3)));

@@ -208,12 +208,22 @@ function numberBounds(schema: JsonObject): {
   return { min, max, exclusiveMin, exclusiveMax };
 }
 
+/**
+ * Where a model's value would fall in a wide range: near zero, as counts, sizes and limits are
+ * (zod's `.int()` bounds an integer by ±2^53; a model does not answer -9007199254740919).
+ */
+function likelyWindow(low: number, high: number): [number, number] {
+  const start = Math.min(Math.max(0, low), high);
+  return [start, Math.min(high, start + 100)];
+}
+
 function integerFor(schema: JsonObject, rng: Rng): number {
   const b = numberBounds(schema);
   let low = Number.isFinite(b.min) ? (b.exclusiveMin ? Math.floor(b.min) + 1 : Math.ceil(b.min)) : undefined;
   let high = Number.isFinite(b.max) ? (b.exclusiveMax ? Math.ceil(b.max) - 1 : Math.floor(b.max)) : undefined;
   if (low === undefined) low = high === undefined ? 0 : Math.min(0, high) - (high < 0 ? 10 : 0);
   if (high === undefined) high = low + 100;
+  if (high >= low) [low, high] = likelyWindow(low, high);
   const step = typeof schema.multipleOf === 'number' && schema.multipleOf > 0 ? schema.multipleOf : 1;
   const first = Math.ceil(low / step);
   const last = Math.floor(high / step);
@@ -232,8 +242,14 @@ function numberFor(schema: JsonObject, rng: Rng): number {
     const k = last >= first ? rng.int(first, Math.min(last, first + 100)) : first;
     return Number((k * step).toPrecision(12));
   }
-  const low = Number.isFinite(b.min) ? b.min : Number.isFinite(b.max) ? Math.min(0, b.max - 100) : 0;
-  const high = Number.isFinite(b.max) ? b.max : low + 100;
+  let low = Number.isFinite(b.min) ? b.min : Number.isFinite(b.max) ? Math.min(0, b.max - 100) : 0;
+  let high = Number.isFinite(b.max) ? b.max : low + 100;
+  if (high >= low) [low, high] = likelyWindow(low, high);
+  // A wide `number` is mostly a count or a size (a tool's max_output_tokens…): models answer
+  // whole numbers there, and clients that read the field as an integer refuse anything else.
+  const first = b.exclusiveMin ? Math.floor(low) + 1 : Math.ceil(low);
+  const last = b.exclusiveMax ? Math.ceil(high) - 1 : Math.floor(high);
+  if (high - low >= 2 && last >= first) return rng.int(first, last);
   let value = Math.round((low + rng.next() * (high - low)) * 100) / 100;
   if (value < low || (b.exclusiveMin && value <= low)) value = b.exclusiveMin ? midpoint(low, high) : low;
   if (value > high || (b.exclusiveMax && value >= high)) value = b.exclusiveMax ? midpoint(low, high) : high;
