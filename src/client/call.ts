@@ -6,7 +6,7 @@ import { APIError, errorFromResponse, type OpenRouterError, PaymentRequiredError
 import { normalizeHeaders, type ResponseHeaders } from './headers.ts';
 import type { Limiter, Release } from './limiter.ts';
 import { linkedAbort } from './linked-abort.ts';
-import { checkRequestOptions } from './option-checks.ts';
+import { ClientConfigError, checkRequestOptions } from './option-checks.ts';
 import { bodyExcerpt } from './redact.ts';
 import { isErrorOnlyBody, parseJson, parseOrText, readBody } from './response-body.ts';
 import { decideRetry, type RetryFailure, type RetryPolicy } from './retry-policy.ts';
@@ -109,8 +109,21 @@ export function buildRequest(spec: CallSpec, options: RequestOptions) {
     path: spec.path,
     query: spec.query,
     headers: { ...(hasBody ? { 'content-type': 'application/json' } : {}), ...options.headers },
-    body: hasBody ? JSON.stringify(spec.body) : undefined,
+    body: hasBody ? jsonBody(spec) : undefined,
   };
+}
+
+/** The body as JSON; a value JSON cannot carry (a BigInt, a cycle) is refused before anything is sent. */
+function jsonBody(spec: CallSpec): string {
+  try {
+    return JSON.stringify(spec.body);
+  } catch (error) {
+    // V8 draws a cycle's path over several lines: its first says what went wrong.
+    const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+    throw new ClientConfigError(
+      `The body of ${spec.method} ${spec.path} cannot be sent as JSON (${reason}): send plain data, with numbers instead of BigInts and no circular references.`,
+    );
+  }
 }
 
 export async function runWithRetries<T>(

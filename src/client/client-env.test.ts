@@ -66,6 +66,20 @@ describe('resolveClientOptions', () => {
       /limiter\.maxConcurrent/,
     ],
     ['requestsPerMinute NaN', { limiter: { requestsPerMinute: Number.NaN } }, /limiter\.requestsPerMinute/],
+    // A NaN or negative backoff would retry at once.
+    [
+      'retry.initialDelayMs NaN',
+      { retry: { initialDelayMs: Number.NaN } },
+      /retry\.initialDelayMs .* got NaN/,
+    ],
+    ['retry.maxDelayMs -1', { retry: { maxDelayMs: -1 } }, /retry\.maxDelayMs .* from 0/],
+    ['retry.multiplier 0.5', { retry: { multiplier: 0.5 } }, /retry\.multiplier .* 1 or more/],
+    [
+      'retry.jitter "random"',
+      { retry: { jitter: 'random' as 'full' } },
+      /retry\.jitter .* full, decorrelated, none/,
+    ],
+    ['retry.retryStatuses ["429"]', { retry: { retryStatuses: ['429'] as never } }, /retry\.retryStatuses/],
   ])('refuses %s with a ClientConfigError that says what to pass', (_what, options, message) => {
     expect(() => resolveClientOptions(options, {})).toThrow(message);
     expect(() => createOpenRouterClient(options)).toThrow(ClientConfigError);

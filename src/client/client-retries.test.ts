@@ -259,6 +259,23 @@ describe('timeouts and aborts', () => {
     expect(server.closedConnections()).toBeGreaterThan(0);
   });
 
+  it('refuses a body JSON cannot carry before sending anything, saying what to send instead', async () => {
+    const { client } = setup();
+    const cyclic: Record<string, unknown> = { model: 'm' };
+    cyclic.self = cyclic;
+    for (const body of [cyclic, { model: 'm', seed: 1n }]) {
+      const error = await client.chat
+        .create({ ...(body as object), messages: [] } as never)
+        .catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(ClientConfigError);
+      expect(error).toMatchObject({ attempts: 0, mayHaveBilled: false });
+      expect((error as Error).message).toMatch(
+        /^The body of POST \/chat\/completions cannot be sent as JSON \(.+\): send plain data/,
+      );
+    }
+    expect(server.requests).toHaveLength(0);
+  });
+
   it('never sends a call whose signal is already aborted: no attempt, nothing billed', async () => {
     const { client, attempts } = setup();
     const aborted = AbortSignal.abort();

@@ -1,4 +1,5 @@
 import type { LimiterOptions } from './limiter.ts';
+import type { RetryPolicy } from './retry-policy.ts';
 import type { ClientOptions, RequestOptions } from './types.ts';
 
 /**
@@ -36,7 +37,7 @@ export function checkClientOptions(options: ClientOptions): void {
   checkTimeout(options.totalTimeoutMs, 'totalTimeoutMs', 'client');
   checkTimeout(options.streamIdleTimeoutMs, 'streamIdleTimeoutMs', 'client');
   checkRetries(options.maxRetries, 'maxRetries', 'client');
-  checkRetries(options.retry?.maxRetries, 'retry.maxRetries', 'client');
+  if (options.retry) checkRetryPolicy(options.retry);
   checkHeaders(options.headers, 'client');
   if (options.limiter) checkLimiter(options.limiter);
 }
@@ -110,6 +111,43 @@ function badHeaderValue(name: string, value: string, scope: Scope): ClientConfig
     `headers (${scope}): the value of ${name} has character ${code} at index ${index}; HTTP header ` +
       `values must be printable ASCII: ${fix}.`,
   );
+}
+
+const JITTER_MODES: readonly string[] = ['full', 'decorrelated', 'none'];
+
+/** The backoff's numbers: a NaN or negative delay would retry at once, forever within maxRetries. */
+function checkRetryPolicy(retry: Partial<RetryPolicy>): void {
+  checkRetries(retry.maxRetries, 'retry.maxRetries', 'client');
+  for (const name of ['initialDelayMs', 'maxDelayMs'] as const) {
+    const value = retry[name];
+    if (value === undefined || (typeof value === 'number' && value >= 0 && value <= MAX_TIMEOUT_MS)) continue;
+    throw new ClientConfigError(
+      `retry.${name} (client) must be a number of milliseconds from 0 to ${MAX_TIMEOUT_MS}, got ${describe(value)}.`,
+    );
+  }
+  const multiplier = retry.multiplier;
+  if (multiplier !== undefined && !(Number.isFinite(multiplier) && multiplier >= 1)) {
+    throw new ClientConfigError(
+      `retry.multiplier (client) must be a number of 1 or more (2 doubles each delay), got ${describe(multiplier)}.`,
+    );
+  }
+  if (retry.jitter !== undefined && !JITTER_MODES.includes(retry.jitter)) {
+    throw new ClientConfigError(
+      `retry.jitter (client) must be one of ${JITTER_MODES.join(', ')}, got ${describe(retry.jitter)}.`,
+    );
+  }
+  const statuses: unknown = retry.retryStatuses;
+  if (
+    statuses !== undefined &&
+    !(
+      Array.isArray(statuses) &&
+      statuses.every((status) => Number.isInteger(status) && status >= 100 && status <= 599)
+    )
+  ) {
+    throw new ClientConfigError(
+      `retry.retryStatuses (client) must be a list of HTTP status codes (e.g. [429, 503]), got ${describe(statuses)}.`,
+    );
+  }
 }
 
 function checkLimiter(limiter: LimiterOptions): void {
