@@ -1,3 +1,4 @@
+import { OpenRouter } from '@openrouter/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { moneyFromUsd, moneyToNumber } from '../src/shared/money.ts';
 import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
@@ -167,6 +168,10 @@ describe('the pass-through never carries a metered route unmetered', () => {
       expect((answer.json.data as { limit_remaining: number }).limit_remaining).toBeCloseTo(2 - cost, 9);
       expect(JSON.stringify(answer.json)).not.toContain('sk-or-');
     }
+    // OpenRouter's own SDK reads the answer.
+    const sdk = new OpenRouter({ apiKey: budgeted.secret, serverURL: `${t.gateway.url}/api/v1` });
+    const metadata = await sdk.apiKeys.getCurrentKeyMetadata();
+    expect(metadata.data).toMatchObject({ label: budgeted.key.prefix, limit: 2, usage: cost });
     const unlimited = await send('GET', '/api/v1/key', keySecret);
     expect(unlimited.json.data).toMatchObject({ limit: null, limit_remaining: null, limit_reset: null });
     // The admin key gets OpenRouter's own record of the upstream key.

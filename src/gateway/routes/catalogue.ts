@@ -117,9 +117,16 @@ function generationOf(row: LedgerRow): Record<string, unknown> {
 /** `GET /key`'s shape (api reference §9.2) for a gateway key: its budget and its spend so far. */
 async function gatewayKeyInfo(ctx: GatewayContext, key: GatewayKey): Promise<Record<string, unknown>> {
   const now = ctx.clock.now();
+  // OpenRouter's credit spend (`usage…`) and what BYOK providers charged (`byok_usage…`).
   const spentSince = async (since: number | undefined) => {
     const report = await ctx.ledger.reports.spend({ filters: { key: [key.id] }, since });
-    return report.rows.reduce((sum, row) => sum + row.spend, 0n);
+    let spend = 0n;
+    let byok = 0n;
+    for (const row of report.rows) {
+      spend += row.spend;
+      byok += row.upstreamSpend;
+    }
+    return { spend, byok };
   };
   const [total, daily, weekly, monthly, checks] = await Promise.all([
     spentSince(undefined),
@@ -136,14 +143,30 @@ async function gatewayKeyInfo(ctx: GatewayContext, key: GatewayKey): Promise<Rec
     limit_remaining: budget ? Math.max(0, moneyToNumber(budget.remaining)) : null,
     limit_reset: budget && budget.budget.window !== 'total' ? LIMIT_RESET[budget.budget.window] : null,
     include_byok_in_limit: false,
-    usage: moneyToNumber(total),
-    usage_daily: moneyToNumber(daily),
-    usage_weekly: moneyToNumber(weekly),
-    usage_monthly: moneyToNumber(monthly),
+    usage: moneyToNumber(total.spend),
+    usage_daily: moneyToNumber(daily.spend),
+    usage_weekly: moneyToNumber(weekly.spend),
+    usage_monthly: moneyToNumber(monthly.spend),
+    byok_usage: moneyToNumber(total.byok),
+    byok_usage_daily: moneyToNumber(daily.byok),
+    byok_usage_weekly: moneyToNumber(weekly.byok),
+    byok_usage_monthly: moneyToNumber(monthly.byok),
     is_free_tier: false,
     is_management_key: false,
     is_provisioning_key: false,
     expires_at: null,
+    // Fields OpenRouter's SDK requires, which describe the upstream account, not a gateway key:
+    // neutral values, so the SDK reads the answer.
+    creator_user_id: null,
+    organization_id: null,
+    workspace_id: null,
+    allowed_data_regions: ['global'],
+    free_model_daily_requests: { used: 0, limit: 0, remaining: 0 },
+    rate_limit: {
+      requests: key.rpmLimit ?? -1,
+      interval: '1m',
+      note: "tollgate: the gateway key's requests-per-minute limit (-1: none).",
+    },
     tollgate: {
       key_id: key.id,
       default_module: key.defaultModule,
