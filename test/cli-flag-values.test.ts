@@ -73,6 +73,22 @@ describe('money flags', () => {
     expect(world.sim.state.requests().length).toBe(before);
     expect((await budgets()).map((budget) => budget.value)).not.toContain('tiny');
   });
+
+  it('refuse amounts past what the ledger stores, naming the largest, instead of a database error', async () => {
+    const huge = '9223372.036854775808';
+    const cases: [string[], RegExp][] = [
+      [
+        ['budgets', 'set', '--scope', 'module', '--value', 'huge', '--limit', huge],
+        /^tollgate budgets set: --limit: at most \$9223372\.036854775807, the largest amount the ledger stores/,
+      ],
+      [
+        ['keys', 'create', '--name', 'huge', '--budget', huge],
+        /^tollgate keys create: --budget: at most \$9223372\.036854775807/,
+      ],
+    ];
+    for (const [args, pattern] of cases) expectUsageError(await world.run(args), pattern, args.join(' '));
+    expect((await budgets()).map((budget) => budget.value)).not.toContain('huge');
+  });
 });
 
 describe('time flags', () => {

@@ -2,7 +2,13 @@
  * Parsing and checking flag values. Every failure is a UsageError whose message is the one line
  * the user sees: which flag, what was given, what is expected, and an example.
  */
-import { MONEY_SCALE, MoneyFormatError, moneyFromUsd } from '../shared/money.ts';
+import {
+  MAX_STORED_MONEY,
+  MONEY_SCALE,
+  MoneyFormatError,
+  moneyFromUsd,
+  moneyToUsdString,
+} from '../shared/money.ts';
 
 /** A flag or argument that cannot be used: exit code 2, the message names the flag and the fix. */
 export class UsageError extends Error {
@@ -171,7 +177,11 @@ export function parseUsdFlag(flag: string, raw: string | undefined, example = '5
   let ok = /^\d+(\.\d+)?$/.test(text);
   if (ok) {
     try {
-      moneyFromUsd(text);
+      if (moneyFromUsd(text) > MAX_STORED_MONEY) {
+        throw new UsageError(
+          `${flag}: at most $${moneyToUsdString(MAX_STORED_MONEY)}, the largest amount the ledger stores (got "${raw}"). Example: ${flag} ${example}`,
+        );
+      }
     } catch (error) {
       if (!(error instanceof MoneyFormatError)) throw error;
       ok = false;

@@ -10,6 +10,8 @@ export const MONEY_SCALE = 12;
 const UNITS_PER_USD = 10n ** BigInt(MONEY_SCALE);
 
 export const ZERO_MONEY: Money = 0n;
+/** The largest amount a ledger column holds (a signed 64-bit count of picodollars): about $9.2M. */
+export const MAX_STORED_MONEY: Money = 9_223_372_036_854_775_807n;
 
 export class MoneyFormatError extends Error {
   readonly code = 'money_format';

@@ -56,6 +56,13 @@ for (const dialect of DIALECTS) {
       await expect(ledger.budgets.set({ scope: 'user', window: 'day', limit: 1n })).rejects.toThrow(
         /scopeValue/,
       );
+      // Past a signed 64-bit count of picodollars: refused, not a driver's overflow.
+      await expect(
+        ledger.budgets.set({ scope: 'global', window: 'day', limit: 9_223_372_036_854_775_808n }),
+      ).rejects.toMatchObject({
+        code: 'ledger_invalid_input',
+        message: expect.stringContaining('at most $9223372.036854775807'),
+      });
       await expect(
         ledger.budgets.set({ scope: 'team' as 'user', scopeValue: 'x', window: 'day', limit: 1n }),
       ).rejects.toThrow(/scope/);

@@ -1,5 +1,5 @@
 import { escapeControlCharacters, hasControlCharacters } from '../../shared/control-characters.ts';
-import type { Money } from '../../shared/money.ts';
+import { MAX_STORED_MONEY, type Money, moneyToUsdString } from '../../shared/money.ts';
 import { invalidInput } from '../ledger-errors.ts';
 import {
   type BeginRequest,
@@ -57,6 +57,10 @@ export function optionalMoney(value: unknown, field: string): Money | null {
   if (value === null || value === undefined) return null;
   if (typeof value !== 'bigint')
     throw invalidInput(`${field} must be Money (a bigint of picodollars) or null`);
+  if (value > MAX_STORED_MONEY || value < -MAX_STORED_MONEY)
+    throw invalidInput(
+      `${field} is beyond what the ledger stores: at most $${moneyToUsdString(MAX_STORED_MONEY)} either way`,
+    );
   return value;
 }
 
