@@ -126,6 +126,11 @@ describe('held budget reservations through the gateway', () => {
     expect(nothing.stderr).toMatch(/which holds\? Give request ids/);
     const none = await run(['budgets', 'release', '--older-than', '1h', '--format', 'json']);
     expect(json<{ released: unknown[] }>(none).released).toEqual([]);
+    expect(none.code).toBe(0);
+    // Named, but newer than --older-than: said so, and a failure, since a named request stays held.
+    const tooNew = await run(['budgets', 'release', requestId, '--older-than', '1h']);
+    expect(tooNew.code).toBe(1);
+    expect(tooNew.stderr).toContain(`Request ${requestId} is held, but was admitted after --older-than`);
     const byAge = await run(['budgets', 'release', '--older-than', '2100-01-01']);
     expect(byAge.code, byAge.stderr).toBe(0);
     expect(byAge.stdout).toMatch(
@@ -135,6 +140,6 @@ describe('held budget reservations through the gateway', () => {
     expect(json(empty)).toEqual([]);
     const again = await run(['budgets', 'release', requestId]);
     expect(again.code).toBe(1);
-    expect(again.stderr).toContain(`No held reservation for request ${requestId}.`);
+    expect(again.stderr).toContain(`No held reservation for request ${requestId} (its cost is known`);
   });
 });

@@ -85,7 +85,10 @@ export function registerBudgetsCommand(program: Command): void {
         'Stop counting held reservations whose cost will never be known; the calls keep their unknown cost',
       )
       .argument('[request-ids...]', 'the ledger rows whose holds to release (from `tollgate budgets holds`)')
-      .option('--older-than <when>', 'release the holds of calls admitted before this: 7d, or an ISO date')
+      .option(
+        '--older-than <when>',
+        'release the holds of calls admitted before this: 7d, or an ISO date (with ids: only those of them)',
+      )
       .option('--all', 'release every hold')
       .option(
         '--include-reconcilable',
@@ -318,14 +321,14 @@ async function listHeld(flags: BudgetFlags): Promise<void> {
   const holds = await withLedger(config, (ledger) => ledger.budgets.holds({ before }));
   if (format === 'json') return printJson(holds.map(flatHold));
   if (format === 'csv') return printCsv(HOLD_COLUMNS, holds.map(flatHold));
-  printTable(holds, await holdColumns(), 'No held reservations: every finished call has a known cost.');
+  printTable(holds, await holdColumns(), 'No held reservations.');
   if (holds.length === 0) return;
   const total = holds.reduce((sum, hold) => sum + hold.amount, 0n);
   const stuck = holds.filter((hold) => !hold.reconcilable).length;
   const advice =
     stuck === 0
       ? 'Reconciliation may still re-cost each of them (tollgate reconcile).'
-      : `${stuck} can never be re-costed (no generation id, or reconciliation gave up); release them with: tollgate budgets release <request-id…> or --older-than 7d`;
+      : `${stuck} can never be re-costed (no generation id, or reconciliation gave up); release them with: tollgate budgets release <request-id…> (or --older-than <age>, or --all)`;
   process.stdout.write(`\n${holds.length} held, ${usd(total)} in all. ${advice}\n`);
 }
 
@@ -357,6 +360,7 @@ async function releaseHeld(requestIds: string[], flags: BudgetFlags): Promise<nu
     printJson({
       released: result.released.map(flatHold),
       skipped: result.skipped.map(flatHold),
+      newer: result.newer.map(flatHold),
       notHeld: result.notHeld,
     });
   } else {
@@ -367,10 +371,19 @@ async function releaseHeld(requestIds: string[], flags: BudgetFlags): Promise<nu
     );
     if (result.skipped.length > 0) {
       process.stderr.write(
-        `Left ${result.skipped.length} that reconciliation may still re-cost (they have a generation id): run tollgate reconcile, or add --include-reconcilable.\n`,
+        `Left ${result.skipped.length} held: reconciliation may still re-cost ${result.skipped.length === 1 ? 'it (it has' : 'them (they have'} a generation id). Run tollgate reconcile, or add --include-reconcilable.\n`,
       );
     }
-    for (const id of result.notHeld) process.stderr.write(`No held reservation for request ${id}.\n`);
+    for (const hold of result.newer)
+      process.stderr.write(
+        `Request ${hold.requestId} is held, but was admitted after --older-than: left held.\n`,
+      );
+    for (const id of result.notHeld)
+      process.stderr.write(
+        `No held reservation for request ${id} (its cost is known, its hold was released, or no budget applied to it).\n`,
+      );
   }
-  return result.notHeld.length > 0 ? 1 : 0;
+  // A request named on the command line and not released is a failure; a sweep by age is not.
+  const namedLeft = named ? result.skipped.length + result.newer.length + result.notHeld.length : 0;
+  return namedLeft > 0 ? 1 : 0;
 }

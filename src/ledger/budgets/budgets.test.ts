@@ -211,6 +211,11 @@ for (const dialect of DIALECTS) {
       const byAge = await ledger.budgets.releaseHolds({ before: cutOff });
       expect(byAge.released.map((hold) => hold.requestId)).toEqual([lost]);
       expect(await reserved()).toBe(usd('0.5'));
+      // Ids and an age together: a named hold admitted after the cut-off is named as left.
+      const tooNew = await ledger.budgets.releaseHolds({ requestIds: [lostLater], before: cutOff });
+      expect(tooNew).toMatchObject({ released: [], skipped: [], notHeld: [] });
+      expect(tooNew.newer.map((hold) => hold.requestId)).toEqual([lostLater]);
+      expect(await reserved()).toBe(usd('0.5'));
 
       // By row: the one awaiting its generation record is left to reconciliation unless forced;
       // an id with no hold is named.

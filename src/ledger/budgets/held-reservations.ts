@@ -40,7 +40,7 @@ export interface HeldRequest {
 
 /** Which holds to release: name rows, an age, or all (at least one of them). */
 export interface ReleaseHoldsSelector {
-  /** Release the holds of these ledger rows. */
+  /** Release the holds of these ledger rows (with `before`, those of them admitted before it). */
   requestIds?: readonly string[];
   /** Release the holds of calls admitted before this instant (epoch ms). */
   before?: number;
@@ -54,6 +54,8 @@ export interface ReleasedHolds {
   released: HeldReservation[];
   /** Matched, but left held because reconciliation may still find their cost. */
   skipped: HeldReservation[];
+  /** Of `requestIds`, holds left because they were admitted at or after `before`. */
+  newer: HeldReservation[];
   /** Of `requestIds`, those that have no held reservation. */
   notHeld: string[];
 }
@@ -123,9 +125,12 @@ export async function listHolds(db: Reader, options: { before?: number | undefin
  */
 export async function releaseHolds(trx: Reader, selector: ReleaseHoldsSelector): Promise<ReleasedHolds> {
   const wanted = selector.requestIds === undefined ? undefined : new Set(selector.requestIds);
-  const holds = (await listHolds(trx, { before: selector.before })).filter(
+  const { before } = selector;
+  const named = (await listHolds(trx)).filter(
     (hold) => wanted === undefined || (hold.requestId !== null && wanted.has(hold.requestId)),
   );
+  const holds = named.filter((hold) => before === undefined || hold.reservedAt < before);
+  const newer = named.filter((hold) => !holds.includes(hold));
   const released = holds.filter((hold) => selector.includeReconcilable === true || !hold.reconcilable);
   const skipped = holds.filter((hold) => !released.includes(hold));
   // In chunks: a database caps the parameters of one statement.
@@ -133,7 +138,7 @@ export async function releaseHolds(trx: Reader, selector: ReleaseHoldsSelector):
     const ids = released.slice(start, start + 500).map((hold) => hold.reservationId);
     await trx.deleteFrom('budget_reservations').where('id', 'in', ids).where('state', '=', 'held').execute();
   }
-  const matched = new Set(holds.map((hold) => hold.requestId));
+  const matched = new Set(named.map((hold) => hold.requestId));
   const notHeld = wanted === undefined ? [] : [...wanted].filter((id) => !matched.has(id));
-  return { released, skipped, notHeld };
+  return { released, skipped, newer: wanted === undefined ? [] : newer, notHeld };
 }
