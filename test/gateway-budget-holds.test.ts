@@ -75,6 +75,26 @@ describe('held budget reservations through the gateway', () => {
     ]);
     expect(Number(listed.data[0]?.amountUsd)).toBeGreaterThan(0.005);
 
+    const badDate = await admin('/admin/budgets/holds?before=yesterday');
+    expect(badDate.status).toBe(400);
+    expect(((await badDate.json()) as { error: { message: string } }).error.message).toMatch(
+      /before: give epoch milliseconds .* an ISO date-time with its zone/,
+    );
+    const badBodyDate = await admin('/admin/budgets/holds/release', {
+      method: 'POST',
+      body: JSON.stringify({ before: '2026-11-22T10:00:00' }),
+    });
+    expect(((await badBodyDate.json()) as { error: { message: string } }).error.message).toMatch(
+      /before: give epoch milliseconds/,
+    );
+    const manyBad = await admin('/admin/budgets/holds/release', {
+      method: 'POST',
+      body: JSON.stringify({ requestIds: Array.from({ length: 20 }, () => 'x'.repeat(200)) }),
+    });
+    const manyMessage = ((await manyBad.json()) as { error: { message: string } }).error.message;
+    expect(manyMessage).toMatch(/\(and 15 more\)\.$/);
+    expect(manyMessage.length).toBeLessThan(1_000);
+
     const bad = await admin('/admin/budgets/holds/release', { method: 'POST', body: '{}' });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: { message: string } }).error.message).toMatch(

@@ -95,7 +95,7 @@ describe('what the gateway accepts from a caller, and how it says no', () => {
   it('tells an Authorization header that is not a bearer token from a missing one', async () => {
     const basic = await send('POST', '/v1/chat/completions', { authorization: 'Basic dTpw' }, chat());
     expect(basic.status).toBe(401);
-    expect(basic.json.error?.message).toMatch(/^The Authorization header is not "Bearer <key>"/);
+    expect(basic.json.error?.message).toMatch(/^The key is not "Bearer <key>" \(in Authorization\)/);
     const none = await send('POST', '/v1/chat/completions', {}, chat());
     expect(none.json.error?.message).toMatch(/^Missing API key/);
   });

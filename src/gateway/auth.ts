@@ -104,8 +104,8 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
         throw new GatewayError(
           'authentication_required',
           authorization
-            ? 'The Authorization header is not "Bearer <key>": send "Authorization: Bearer tg-…" with a tollgate gateway key.'
-            : 'Missing API key: send "Authorization: Bearer tg-…" with a tollgate gateway key.',
+            ? 'The key is not "Bearer <key>" (in Authorization) or a bare key (in x-api-key): send "Authorization: Bearer tg-…" with a tollgate gateway key (the admin key for /admin routes).'
+            : 'Missing API key: send "Authorization: Bearer tg-…" with a tollgate gateway key (the admin key for /admin routes).',
         );
       }
       throw new GatewayError(

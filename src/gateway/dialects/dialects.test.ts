@@ -406,6 +406,10 @@ describe('the Messages dialect at the meter', () => {
     // The caller's own field stays as it came.
     const own = { model: 'm', metadata: { user_id: 'session-blob' } };
     expect(messagesDialect.withUser(own, 'alice')).toBe(own);
+    expect(messagesDialect.withUser({ model: 'm', metadata: { user_id: null } }, 'alice')).toEqual({
+      model: 'm',
+      metadata: { user_id: 'alice' },
+    });
     const top = { model: 'm', user: 'u' };
     expect(messagesDialect.withUser(top, 'alice')).toBe(top);
     expect(responsesDialect.withUser({ model: 'm' }, 'alice')).toEqual({ model: 'm', user: 'alice' });

@@ -42,7 +42,11 @@ export const messagesDialect: InferenceDialect = {
   withUser(body, userId) {
     if (body.user !== undefined) return body;
     const metadata = objectOf(body.metadata);
-    if (metadata?.user_id !== undefined || (body.metadata !== undefined && metadata === undefined))
+    // (A null user_id is no user: filled like an absent one.)
+    if (
+      (metadata?.user_id !== undefined && metadata.user_id !== null) ||
+      (body.metadata !== undefined && metadata === undefined)
+    )
       return body;
     return { ...body, metadata: { ...metadata, user_id: userId } };
   },

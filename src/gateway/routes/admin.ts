@@ -37,11 +37,16 @@ const list = z
       .filter(Boolean),
   )
   .refine((values) => values.length > 0, 'give at least one value (comma-separated)');
-const time = z.union([
-  z.string().regex(/^\d+$/).transform(Number),
-  z.iso.datetime({ offset: true }).transform((iso) => Date.parse(iso)),
-  z.iso.date().transform((day) => Date.parse(`${day}T00:00:00Z`)),
-]);
+const TIME_FORMS =
+  'give epoch milliseconds (1767225600000), an ISO date-time with its zone (2026-01-01T00:00:00Z) or a date (2026-01-01)';
+const time = z.union(
+  [
+    z.string().regex(/^\d+$/).transform(Number),
+    z.iso.datetime({ offset: true }).transform((iso) => Date.parse(iso)),
+    z.iso.date().transform((day) => Date.parse(`${day}T00:00:00Z`)),
+  ],
+  { error: TIME_FORMS },
+);
 
 const reportQuery = z.strictObject({
   groupBy: list.pipe(z.array(z.enum(REPORT_DIMENSIONS))).optional(),
@@ -62,7 +67,7 @@ const holdsQuery = z.strictObject({ before: time.optional() });
 const releaseHoldsBody = z
   .strictObject({
     requestIds: z.array(z.string().min(1).max(128)).min(1).max(10_000).optional(),
-    before: z.union([z.number().int().nonnegative(), time]).optional(),
+    before: z.union([z.number().int().nonnegative(), time], { error: TIME_FORMS }).optional(),
     all: z.boolean().optional(),
     includeReconcilable: z.boolean().optional(),
   })
@@ -76,9 +81,13 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const input = Buffer.isBuffer(value) ? parseJsonObject(value) : value;
   const result = schema.safeParse(input ?? {});
   if (result.success) return result.data;
-  const problems = result.error.issues
+  // The first few: 10,000 bad ids need not make a megabyte of error.
+  const issues = result.error.issues;
+  const problems = issues
+    .slice(0, 5)
     .map((issue) => `${issue.path.join('.') || what}: ${issue.message}`)
-    .join('; ');
+    .join('; ')
+    .concat(issues.length > 5 ? ` (and ${issues.length - 5} more)` : '');
   throw new GatewayError('invalid_request', `Invalid ${what}: ${problems}.`);
 }
 
