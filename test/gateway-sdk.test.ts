@@ -119,9 +119,19 @@ describe('the official openai SDK through the gateway', () => {
     expect(row?.status).toBe('ok');
     expect(row?.cost).not.toBeNull();
 
+    // Priced from the catalogue like any model (OpenRouter lists text models only by default): a
+    // budget reserves the embedding's own worst case, not the unknown-model one ($1).
+    const worst = await t.gateway.context.meter.worstCase(
+      { model: 'openai/text-embedding-3-small', messages: [{ role: 'user', content: 'one' }] },
+      'default',
+    );
+    expect(worst).toBeDefined();
+    expect(worst).toBeLessThan(moneyFromUsd('0.001'));
+
     const ids: string[] = [];
     for await (const model of openai.models.list()) ids.push(model.id);
     expect(ids).toContain(MODEL);
+    expect(ids).toContain('openai/text-embedding-3-small');
     const retrieved = await openai.models.retrieve(MODEL);
     expect(retrieved).toMatchObject({ id: MODEL, object: 'model', owned_by: 'openai' });
     await expect(openai.models.retrieve('nobody/no-model')).rejects.toBeInstanceOf(OpenAI.NotFoundError);

@@ -147,7 +147,9 @@ async function openAndListen(
   });
   opened.push(() => client.close());
   const catalog = createModelCatalog({
-    listModels: async (signal) => (await client.models.list(undefined, { signal })).data,
+    // Every output modality: OpenRouter's default lists text models only, and an embedding model
+    // without a price would reserve the unknown-model worst case against budgets.
+    listModels: async (signal) => (await client.models.list({ output_modalities: 'all' }, { signal })).data,
     clock,
     ttlMs: 10 * 60_000,
     retryMs: 5_000,

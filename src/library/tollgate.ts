@@ -165,7 +165,8 @@ export class Tollgate {
     });
     await syncModuleBudgets(ledger, config.modules);
     const catalog = createModelCatalog({
-      listModels: async () => (await client.models.list()).data,
+      // Every output modality (OpenRouter lists text models only by default): embeddings are priced.
+      listModels: async () => (await client.models.list({ output_modalities: 'all' })).data,
       clock,
       ttlMs: options.catalogTtlMs ?? 10 * 60_000,
     });
