@@ -34,7 +34,8 @@ export async function startScriptedStreamStand(
   stream: (res: ServerResponse) => void,
 ): Promise<ScriptedStreamStand> {
   const upstream = createServer((req, res) => {
-    if (req.url?.endsWith('/models')) {
+    // The catalogue asks for every modality (`/models?output_modalities=all`).
+    if (req.url?.split('?')[0]?.endsWith('/models')) {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"data":[]}');
       return;
     }
