@@ -117,24 +117,26 @@ function generationOf(row: LedgerRow): Record<string, unknown> {
 /** `GET /key`'s shape (api reference §9.2) for a gateway key: its budget and its spend so far. */
 async function gatewayKeyInfo(ctx: GatewayContext, key: GatewayKey): Promise<Record<string, unknown>> {
   const now = ctx.clock.now();
-  // OpenRouter's credit spend (`usage…`) and what BYOK providers charged (`byok_usage…`).
-  const spentSince = async (since: number | undefined) => {
-    const report = await ctx.ledger.reports.spend({ filters: { key: [key.id] }, since });
+  const [report, checks] = await Promise.all([
+    ctx.ledger.reports.spend({ filters: { key: [key.id] }, groupBy: ['day'] }),
+    ctx.ledger.budgets.status({ keyId: key.id }),
+  ]);
+  // OpenRouter's credit spend (`usage…`) and what BYOK providers charged (`byok_usage…`), summed
+  // from the key's days: all of them, and those of the current UTC day, week and month.
+  const spentSince = (startDay: string) => {
     let spend = 0n;
     let byok = 0n;
     for (const row of report.rows) {
+      if ((row.group.day ?? '') < startDay) continue;
       spend += row.spend;
       byok += row.upstreamSpend;
     }
     return { spend, byok };
   };
-  const [total, daily, weekly, monthly, checks] = await Promise.all([
-    spentSince(undefined),
-    spentSince(windowStart('day', now).startMs),
-    spentSince(windowStart('week', now).startMs),
-    spentSince(windowStart('month', now).startMs),
-    ctx.ledger.budgets.status({ keyId: key.id }),
-  ]);
+  const total = spentSince('');
+  const daily = spentSince(windowStart('day', now).startDay);
+  const weekly = spentSince(windowStart('week', now).startDay);
+  const monthly = spentSince(windowStart('month', now).startDay);
   const budget = checks.find((check) => check.budget.id === key.budgetId);
   return {
     label: key.prefix,

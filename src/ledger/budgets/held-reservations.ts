@@ -129,10 +129,14 @@ export async function releaseHolds(trx: Reader, selector: ReleaseHoldsSelector):
   const named = (await listHolds(trx)).filter(
     (hold) => wanted === undefined || (hold.requestId !== null && wanted.has(hold.requestId)),
   );
-  const holds = named.filter((hold) => before === undefined || hold.reservedAt < before);
-  const newer = named.filter((hold) => !holds.includes(hold));
-  const released = holds.filter((hold) => selector.includeReconcilable === true || !hold.reconcilable);
-  const skipped = holds.filter((hold) => !released.includes(hold));
+  const newer: HeldReservation[] = [];
+  const released: HeldReservation[] = [];
+  const skipped: HeldReservation[] = [];
+  for (const hold of named) {
+    if (before !== undefined && hold.reservedAt >= before) newer.push(hold);
+    else if (hold.reconcilable && selector.includeReconcilable !== true) skipped.push(hold);
+    else released.push(hold);
+  }
   // In chunks: a database caps the parameters of one statement.
   for (let start = 0; start < released.length; start += 500) {
     const ids = released.slice(start, start + 500).map((hold) => hold.reservationId);
